@@ -1,0 +1,76 @@
+// The only reader of process.env. Every setting is declared, defaulted and validated here, so a bad
+// value stops the process at start with one clear line per problem, and a fresh machine with no
+// settings at all still works (embedded Postgres, in-process Redis, local folders).
+import { z } from "zod";
+import { parseCidrList } from "./http/client-ip";
+
+const optionalUrl = (schemes: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => {
+      try {
+        return schemes.includes(new URL(v).protocol.replace(/:$/, ""));
+      } catch {
+        return false;
+      }
+    }, `must be a URL with scheme ${schemes.join(" or ")}`)
+    .optional();
+
+const ZEnv = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  REDIS_URL: optionalUrl(["redis", "rediss"]),
+  FORTRESS_DATA_DIR: z.string().trim().min(1).default("./.data"),
+  FORTRESS_PUBLIC_URL: optionalUrl(["http", "https"]),
+  FORTRESS_SIGNUP: z.enum(["open", "closed"]).default("open"),
+  // Signs console sessions and admin API tokens. Several instances must share it; a single instance
+  // generates one into the data folder on first start.
+  FORTRESS_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  // Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.
+  FORTRESS_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .refine((v) => {
+      if (!v) return true;
+      try {
+        parseCidrList(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be a comma-separated list of IP addresses or CIDRs"),
+  FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof ZEnv>;
+
+/** Parses a settings object; throws one Error whose message lists every bad setting on its own line. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // An empty string means "unset" for every setting: shells and .env files produce them easily.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = ZEnv.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+  throw new Error(`Invalid Fortress settings:\n${lines.join("\n")}`);
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests change settings between cases; production never calls this. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}
+
+/** The external origin (no trailing slash) used in links shown to people, e.g. invitation URLs. */
+export function publicUrl(): string {
+  const e = env();
+  return (e.FORTRESS_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
+}

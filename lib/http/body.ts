@@ -1,0 +1,64 @@
+// Reads a JSON request body defensively: content type checked, size capped while streaming (a lying
+// or absent Content-Length cannot make us buffer more), JSON and schema errors turned into 4xx.
+import type { z } from "zod";
+import { FortressError } from "../errors";
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+const tooLarge = (limit: number) =>
+  new FortressError("payload_too_large", `Request body is larger than ${Math.round(limit / 1024)} KiB`);
+
+export function isJsonContentType(value: string | null): boolean {
+  if (!value) return false;
+  const type = value.split(";")[0].trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+/** Parses and validates a JSON body; every failure is a FortressError with a caller-safe message. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S, limit = DEFAULT_BODY_LIMIT): Promise<z.infer<S>> {
+  if (!isJsonContentType(request.headers.get("content-type"))) {
+    throw new FortressError("unsupported_media_type", "Content-Type must be application/json");
+  }
+  const bytes = await readBodyBytes(request, limit);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new FortressError("invalid_request", "Request body is not valid JSON");
+  }
+  return validate(schema, parsed);
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  const message = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+  throw new FortressError("invalid_request", message || "Invalid request", { details: issues });
+}

@@ -1,0 +1,5 @@
+// Per test file: embedded in-memory Postgres unless DATABASE_URL points at a real one; quiet logs.
+process.env.FORTRESS_DATA_DIR ??= "memory://";
+if (!process.env.DATABASE_URL) process.env.FORTRESS_DATA_DIR = "memory://";
+process.env.FORTRESS_LOG_LEVEL ??= "silent";
+process.env.FORTRESS_SIGNUP ??= "open";
