@@ -75,3 +75,8 @@ export function logger(): Logger {
   root ??= createLogger();
   return root;
 }
+
+/** Tests capture log lines to prove no secret reaches them. */
+export function useLoggerForTests(replacement: Logger | undefined): void {
+  root = replacement;
+}

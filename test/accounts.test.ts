@@ -77,7 +77,7 @@ describe("token issuance", () => {
   });
 
   it("throttles one client address across accounts", async () => {
-    const headers = { "x-fortress-peer": "203.0.113.77" };
+    const headers = { "x-fortress-peer": `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
     let last = 0;
     for (let i = 0; i < 51; i++) {
       last = (await call(tokenRoute, { headers, body: { email: uniqueEmail("spray"), password: "guess-guess-guess" } })).status;
