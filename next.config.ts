@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
   // PGlite loads a wasm file relative to its own module; bundling breaks that path.
-  serverExternalPackages: ["@electric-sql/pglite", "pino", "ioredis"],
+  serverExternalPackages: ["@electric-sql/pglite", "drizzle-orm", "pg", "pino", "ioredis"],
   poweredByHeader: false,
   // The console and both gateways are served from one origin; a strict baseline for every response.
   async headers() {

@@ -34,7 +34,14 @@ export function scrubForLog(value: unknown, depth = 0, seen = new WeakSet<object
   if (depth >= MAX_DEPTH) return "[truncated]";
   seen.add(value);
   if (value instanceof Error) {
-    return { type: value.name, message: scrubString(value.message), code: (value as { code?: unknown }).code };
+    const e = value as Error & { code?: unknown; cause?: unknown };
+    return {
+      type: e.name,
+      message: scrubString(e.message),
+      code: e.code,
+      stack: e.stack ? scrubString(e.stack) : undefined,
+      cause: e.cause === undefined ? undefined : scrubForLog(e.cause, depth + 1, seen),
+    };
   }
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
@@ -52,6 +59,8 @@ export function createLogger(destination?: DestinationStream, level?: string): L
     {
       level: level ?? env().FORTRESS_LOG_LEVEL,
       base: { service: "fortress" },
+      // Errors are already turned into plain, scrubbed objects by formatters.log below.
+      serializers: { err: (e: unknown) => e },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),

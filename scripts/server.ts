@@ -21,6 +21,8 @@ if (!dev) (process.env as Record<string, string>).NODE_ENV = "production";
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
 const port = settings.PORT;
+// next-auth builds its callback and sign-out URLs from NEXTAUTH_URL (default http://localhost:3000).
+process.env.NEXTAUTH_URL = settings.FORTRESS_PUBLIC_URL ?? `http://localhost:${port}`;
 const app = next({ dev, port, hostname: "localhost" });
 const handle = app.getRequestHandler();
 

@@ -13,7 +13,7 @@ import { requestMeta } from "./request-context";
 type Params = Record<string, string | string[] | undefined>;
 /** Next.js passes route params as a promise; tests pass the same shape. */
 export interface RouteContext {
-  params: Promise<Params>;
+  params?: Promise<Params>;
 }
 export type RouteHandler = (request: Request, context: RouteContext) => Promise<Response>;
 
@@ -49,9 +49,10 @@ async function run(
   return response;
 }
 
-function stringParams(params: Params): Record<string, string> {
+function stringParams(params: Params | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(params)) if (typeof v === "string") out[k] = v;
+  // Next.js passes no params at all for routes without dynamic segments.
+  for (const [k, v] of Object.entries(params ?? {})) if (typeof v === "string") out[k] = v;
   return out;
 }
 
@@ -78,7 +79,7 @@ export function adminRoute(
       if (!needed.some((p) => can(ctx.role, p))) {
         throw new FortressError("forbidden", `Your console role (${ctx.role}) does not allow this action`);
       }
-      return handler(ctx, request, stringParams(await context.params));
+      return handler(ctx, request, stringParams(await context?.params));
     });
   };
 }
@@ -89,7 +90,7 @@ export function publicRoute(
 ): RouteHandler {
   return async (request, context) => {
     const meta = requestMeta(request);
-    return run(request, meta, async () => handler({ db: await database(), meta }, request, stringParams(await context.params)));
+    return run(request, meta, async () => handler({ db: await database(), meta }, request, stringParams(await context?.params)));
   };
 }
 
