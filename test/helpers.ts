@@ -37,7 +37,8 @@ export async function call(handler: RouteHandler, options: CallOptions = {}): Pr
     headers,
     body,
   });
-  const context: RouteContext = { params: Promise.resolve(options.params ?? {}) };
+  // Like Next.js: routes without dynamic segments get no params at all.
+  const context: RouteContext = options.params ? { params: Promise.resolve(options.params) } : {};
   const response = await handler(request, context);
   const text = await response.text();
   let json: unknown = undefined;

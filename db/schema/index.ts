@@ -1,3 +1,4 @@
 export * from "./accounts";
 export * from "./api-keys";
 export * from "./audit";
+export * from "./outbox";
