@@ -18,6 +18,19 @@ const optionalUrl = (schemes: string[]) =>
     }, `must be a URL with scheme ${schemes.join(" or ")}`)
     .optional();
 
+const cidrList = z
+  .string()
+  .optional()
+  .refine((v) => {
+    if (!v) return true;
+    try {
+      parseCidrList(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be a comma-separated list of IP addresses or CIDRs");
+
 const ZEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -30,18 +43,10 @@ const ZEnv = z.object({
   // generates one into the data folder on first start.
   FORTRESS_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   // Comma-separated CIDRs of reverse proxies whose X-Forwarded-For is believed.
-  FORTRESS_TRUSTED_PROXIES: z
-    .string()
-    .optional()
-    .refine((v) => {
-      if (!v) return true;
-      try {
-        parseCidrList(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be a comma-separated list of IP addresses or CIDRs"),
+  FORTRESS_TRUSTED_PROXIES: cidrList,
+  // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
+  // private upstreams; local fakes in tests). Plain http is accepted only to these.
+  FORTRESS_OUTBOUND_ALLOW: cidrList,
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

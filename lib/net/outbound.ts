@@ -1,0 +1,121 @@
+// The one way Fortress calls a customer-supplied URL: pooled keep-alive connections (undici), time
+// limits, and SSRF protection at two moments:
+//  1. preflight, before any credential is decrypted or attached: scheme, userinfo, literal IPs, and
+//     every address the host resolves to;
+//  2. connect time: the agent's own DNS lookup re-checks what it resolved, so the address checked is
+//     the address connected to (a DNS-rebinding answer between 1 and 2 changes nothing).
+// Redirects are followed by hand, each hop checked again; credentials are dropped on a cross-origin hop.
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import type { LookupFunction } from "node:net";
+import { promisify } from "node:util";
+import { Agent, fetch as undiciFetch, type RequestInit, type Response } from "undici";
+import { env } from "../env";
+import { FortressError } from "../errors";
+import type { Cidr } from "../http/client-ip";
+import { checkAddress, checkUrl, isAllowlisted, parseAllowList } from "./ssrf";
+
+export class OutboundBlockedError extends FortressError {
+  constructor(reason: string) {
+    super("forbidden", `Outbound request blocked: ${reason}`);
+    this.name = "OutboundBlockedError";
+  }
+}
+
+const resolveAll = promisify(dnsLookup);
+
+let allowCache: { source: string | undefined; cidrs: Cidr[] } | undefined;
+function allowList(): Cidr[] {
+  const source = env().FORTRESS_OUTBOUND_ALLOW;
+  if (!allowCache || allowCache.source !== source) allowCache = { source, cidrs: parseAllowList(source) };
+  return allowCache.cidrs;
+}
+
+function judge(address: string, plainHttp: boolean): string | null {
+  const v = checkAddress(address, allowList());
+  if (!v.ok) return v.reason;
+  if (plainHttp && !isAllowlisted(address, allowList())) return "plain http is only allowed to FORTRESS_OUTBOUND_ALLOW destinations";
+  return null;
+}
+
+/** Preflight: throws OutboundBlockedError unless the URL and every address it resolves to are allowed. */
+export async function assertOutboundAllowed(input: string | URL): Promise<URL> {
+  const v = checkUrl(input, allowList());
+  if (!v.ok) throw new OutboundBlockedError(v.reason);
+  const url = v.url!;
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  let addresses: LookupAddress[];
+  try {
+    addresses = (await resolveAll(host, { all: true })) as unknown as LookupAddress[];
+  } catch {
+    throw new OutboundBlockedError(`cannot resolve ${host}`);
+  }
+  if (addresses.length === 0) throw new OutboundBlockedError(`cannot resolve ${host}`);
+  for (const a of addresses) {
+    const reason = judge(a.address, url.protocol === "http:");
+    if (reason) throw new OutboundBlockedError(reason);
+  }
+  return url;
+}
+
+function guardedLookup(plainHttp: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 0);
+      const list = addresses as LookupAddress[];
+      for (const a of list) {
+        const reason = judge(a.address, plainHttp);
+        if (reason) return callback(Object.assign(new Error(`Outbound request blocked: ${reason}`), { code: "EFORTRESSBLOCKED" }), "", 0);
+      }
+      // Node asks for every address when it races IPv4/IPv6 (autoSelectFamily), a single one otherwise.
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      return callback(null, list[0].address, list[0].family);
+    });
+  };
+}
+
+const g = globalThis as typeof globalThis & { __fortressAgents?: { https: Agent; http: Agent } };
+function agents() {
+  g.__fortressAgents ??= {
+    https: new Agent({ connect: { lookup: guardedLookup(false), timeout: 5_000 }, keepAliveTimeout: 30_000, connections: 128 }),
+    http: new Agent({ connect: { lookup: guardedLookup(true), timeout: 5_000 }, keepAliveTimeout: 30_000, connections: 128 }),
+  };
+  return g.__fortressAgents;
+}
+
+const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "cookie", "proxy-authorization"];
+
+export interface SafeFetchOptions {
+  maxRedirects?: number;
+  /** Whole-request time limit, headers and body. */
+  timeoutMs?: number;
+}
+
+/**
+ * fetch() for customer-supplied URLs. See the module header for what it guarantees. Pass `init` as a
+ * function to build the request (and attach its credential) only once the destination passed.
+ */
+export async function safeFetch(
+  input: string | URL,
+  init: RequestInit | (() => RequestInit | Promise<RequestInit>) = {},
+  options: SafeFetchOptions = {},
+): Promise<Response> {
+  const maxRedirects = options.maxRedirects ?? 3;
+  let url = await assertOutboundAllowed(input);
+  let request: RequestInit = typeof init === "function" ? await init() : { ...init };
+  const signal = request.signal ?? AbortSignal.timeout(options.timeoutMs ?? 15_000);
+  for (let hop = 0; ; hop++) {
+    const dispatcher = url.protocol === "http:" ? agents().http : agents().https;
+    const response = await undiciFetch(url, { ...request, redirect: "manual", dispatcher, signal });
+    const location = response.headers.get("location");
+    if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
+    await response.body?.cancel();
+    if (hop >= maxRedirects) throw new OutboundBlockedError("too many redirects");
+    const next = await assertOutboundAllowed(new URL(location, url));
+    const headers = new Headers(request.headers as HeadersInit | undefined);
+    if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
+    const method = (request.method ?? "GET").toUpperCase();
+    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST");
+    request = { ...request, headers, ...(toGet ? { method: "GET", body: undefined } : {}) };
+    url = next;
+  }
+}
