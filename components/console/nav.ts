@@ -1,0 +1,17 @@
+import type { LucideIcon } from "lucide-react";
+import { SettingsIcon } from "lucide-react";
+
+export interface NavItem {
+  label: string;
+  href: string;
+  icon: LucideIcon;
+}
+
+/**
+ * The console's sections, in the product's order: Status Board, Policy Radar, Traffic Feed, Vault,
+ * Change Log, Billing, Support Tickets, Settings. Only sections that exist are listed; adding one is
+ * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
+ */
+export const NAV: NavItem[] = [{ label: "Settings", href: "/settings", icon: SettingsIcon }];
+
+export const isActive = (pathname: string, href: string) => pathname === href || pathname.startsWith(`${href}/`);
