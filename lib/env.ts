@@ -48,6 +48,15 @@ const ZEnv = z.object({
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // PAT Fortress: where governed Messages API calls go (tests and benchmarks point it at a local fake).
+  FORTRESS_ANTHROPIC_UPSTREAM: optionalUrl(["http", "https"]).default("https://api.anthropic.com"),
+  // PAT archive: S3-compatible bucket when set, otherwise FORTRESS_DATA_DIR/pat-archive.
+  FORTRESS_ARCHIVE_S3_BUCKET: z.string().trim().min(1).optional(),
+  FORTRESS_ARCHIVE_S3_REGION: z.string().trim().min(1).default("us-east-1"),
+  FORTRESS_ARCHIVE_S3_ENDPOINT: optionalUrl(["http", "https"]),
+  FORTRESS_ARCHIVE_S3_ACCESS_KEY_ID: z.string().trim().min(1).optional(),
+  FORTRESS_ARCHIVE_S3_SECRET_ACCESS_KEY: z.string().trim().min(1).optional(),
+  FORTRESS_ARCHIVE_S3_PREFIX: z.string().trim().default("pat-archive/"),
 });
 
 export type Env = z.infer<typeof ZEnv>;

@@ -13,7 +13,11 @@ export type OutboxEventType =
   | "anomaly.detected"
   | "pat.spend_cap_reached"
   | "pat.model_blocked"
-  | "device.noncompliant";
+  | "device.noncompliant"
+  // PAT Fortress: a key's settled spend passed its alert threshold this month
+  | "pat.spend_alert"
+  // internal job: a PAT archive object whose write failed, retried by lib/gateway/pat/archive.ts
+  | "archive.retry";
 
 export interface OutboxEventInput {
   orgId: string;
