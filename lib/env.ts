@@ -47,6 +47,9 @@ const ZEnv = z.object({
   // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
+  // Zero Trust: how long a data key unwrapped by the customer's external key service (XKS) stays in
+  // memory before it is zeroed; 0 disables the session cache (every use asks the key service).
+  FORTRESS_XKS_SESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   // Vault master key: base64 of 32 random bytes. Unset → a key file generated in the data folder
   // (mode 0600) on first start. Several instances must share it.
   FORTRESS_MASTER_KEY: z
