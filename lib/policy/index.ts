@@ -9,8 +9,8 @@ import { counter } from "../limits/counter";
 import { logger } from "../log";
 import { enqueueEvent } from "../outbox/enqueue";
 import type { RedactionSettings } from "../redaction";
-import { applyRateLimits, decide, decideWithoutCounting } from "./engine-bridge";
-import { getPolicySnapshot, type PolicySnapshot } from "./snapshot";
+import { applyRateLimits, decide, decideWithoutCounting, type EngineDecision } from "./engine-bridge";
+import { getPolicySnapshot } from "./snapshot";
 import { assignRoleRecord, createRoleRecord } from "./store";
 
 export { invalidatePolicy, subscribePolicyChanges } from "./snapshot";
@@ -74,36 +74,37 @@ export async function authorize(principal: Principal, request: PolicyRequest, no
   const snapshot = await getPolicySnapshot(principal.orgId);
   const evaluation = decide(snapshot.compiled, principal, request, now);
   const decision = await applyRateLimits(evaluation, counter(), now);
-  if (decision.effect === "deny" && decision.layer === "rule" && decision.ruleId && evaluation.pendingRateLimits.length > 0) {
-    await reportOverage(snapshot, principal, request, decision, now);
-  }
-  return decision;
+  if (decision.rateLimit) await reportOverage(principal, request, decision, now);
+  const { rateLimit: _internal, ...plain } = decision;
+  return plain;
 }
 
-/** `user.overage` to the outbox when a rate-limit rule denied; deduplicated per subject, rule and window. */
-async function reportOverage(snapshot: PolicySnapshot, principal: Principal, request: PolicyRequest, decision: Decision, now: Date) {
-  const rule = snapshot.source.rules.find((r) => r.id === decision.ruleId);
-  if (!rule || rule.condition.type !== "rate_limit") return;
-  const windowMs = rule.condition.windowSeconds * 1000;
+/** `user.overage` to the outbox when a rate limit refused; deduplicated per subject, rule and window. */
+async function reportOverage(principal: Principal, request: PolicyRequest, decision: EngineDecision, now: Date) {
+  const limit = decision.rateLimit!;
+  const windowMs = limit.windowSeconds * 1000;
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   const r = request.resource;
   try {
     await enqueueEvent(await getDb(), {
       orgId: principal.orgId,
       type: "user.overage",
-      dedupeKey: `user.overage:${rule.id}:${principal.kind}:${principal.id}:${windowStart.toISOString()}`,
+      dedupeKey: `user.overage:${limit.ruleId}:${principal.kind}:${principal.id}:${windowStart.toISOString()}`,
       payload: {
-        rule: { id: rule.id, name: rule.name, limit: rule.condition.limit, window_seconds: rule.condition.windowSeconds, per: rule.condition.per },
+        rule: { id: limit.ruleId, name: limit.ruleName, limit: limit.limit, window_seconds: limit.windowSeconds, per: limit.per },
         subject: { kind: principal.kind, id: principal.id, label: principal.label },
         product: request.product,
-        resource: r.kind === "connector_action" ? { kind: r.kind, connector_id: r.connectorId, tool: `${r.connectorSlug}__${r.action}` } : { kind: r.kind, pat_key_id: r.patKeyId, label: r.label },
+        resource:
+          r.kind === "connector_action"
+            ? { kind: r.kind, connector_id: r.connectorId, tool: `${r.connectorSlug}__${r.action}` }
+            : { kind: r.kind, pat_key_id: r.patKeyId, label: r.label },
         window_start: windowStart.toISOString(),
         retry_after_seconds: decision.retryAfterSeconds ?? null,
         occurred_at: now.toISOString(),
       },
     });
   } catch (err) {
-    // The request is denied either way; a lost webhook must not turn into an error for the caller.
+    // The request is refused either way; a lost webhook must not become an error for the caller.
     logger().warn({ err, orgId: principal.orgId }, "could not enqueue user.overage");
   }
 }

@@ -26,7 +26,13 @@ export const ZRedactionSettings = z.object({
   creditCard: z.boolean(),
   custom: z.array(ZCustomPattern).max(20).default([]),
 });
-export const ZRedactionOverride = ZRedactionSettings.partial();
+export const ZRedactionOverride = z.object({
+  email: z.boolean().optional(),
+  phone: z.boolean().optional(),
+  ssn: z.boolean().optional(),
+  creditCard: z.boolean().optional(),
+  custom: z.array(ZCustomPattern).max(20).optional(),
+});
 
 export type OverrideScope = "role" | "connector";
 

@@ -3,7 +3,6 @@
 // A condition is validated at save time by the engine's own schema and parser: what the API
 // accepts, the engine can evaluate.
 import { and, asc, eq } from "drizzle-orm";
-import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { connectorActions, connectors, patKeys, policyRules, roles } from "@/db/schema";
 import { recordChange } from "../audit/record";
@@ -80,13 +79,6 @@ export function validateCondition(raw: unknown): RuleCondition {
     throw invalid(issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues);
   }
   const c = parsed.data as RuleCondition;
-  if (c.type === "ip_allowlist") {
-    c.cidrs.forEach((cidr, i) => {
-      const v = cidr.trim();
-      const ok = v.includes("/") ? safe(() => ipaddr.parseCIDR(v)) : ipaddr.isValid(v);
-      if (!ok) throw invalid(`condition.cidrs.${i}: "${cidr}" is not an IPv4/IPv6 address or CIDR range`, [{ path: `condition.cidrs.${i}`, message: "not an IP address or CIDR range" }]);
-    });
-  }
   if (c.type === "attribute") {
     try {
       parseExpression(c.expression);
@@ -96,15 +88,6 @@ export function validateCondition(raw: unknown): RuleCondition {
     }
   }
   return c;
-}
-
-function safe(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 type ParsedInput = z.infer<typeof ZRuleInput>;
