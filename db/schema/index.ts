@@ -5,4 +5,5 @@ export * from "./outbox";
 export * from "./connectors";
 export * from "./pat-keys";
 export * from "./vault";
+export * from "./policy";
 export * from "./pat";
