@@ -19,9 +19,17 @@ import { MODEL_ID } from "../gateway/pat/models";
 import { spendFor, utcMonth } from "../gateway/pat/spend";
 import type { AdminContext } from "../identity/admin-auth";
 import { logger } from "../log";
+import { invalidatePolicy } from "../policy";
 import * as vault from "../vault";
+import { serviceKeyring } from "../vault/service-keys";
 
 export const ROTATION_OVERLAP_MS = 48 * 60 * 60 * 1000;
+
+/** After a committed change: this instance's key cache, and the policy snapshot on every instance. */
+async function changed(orgId: string): Promise<void> {
+  forgetCachedPatKeys(orgId);
+  await invalidatePolicy(orgId).catch((err) => logger().warn({ err, orgId }, "pat keys: policy invalidation failed"));
+}
 
 const ZModels = z.array(z.string().trim().regex(MODEL_ID, "must be a model id such as claude-sonnet-4-5-20250929")).max(100);
 const ZAnthropicKey = z
@@ -105,6 +113,16 @@ const changeShape = (v: PatKeyView) => {
   return rest;
 };
 
+/**
+ * The vault's service keyring reads through the root database handle. On embedded PGlite (one
+ * connection) that read would wait forever behind our open transaction, so it is loaded (it caches
+ * for seconds) before the transaction starts.
+ */
+async function warmVault(): Promise<void> {
+  const ring = serviceKeyring();
+  await ring.material(await ring.currentVersion());
+}
+
 async function storeAnthropicKey(tx: Tx, ctx: AdminContext, label: string, key: string) {
   const plaintext = Buffer.from(key, "utf8");
   try {
@@ -138,6 +156,7 @@ async function audit(tx: Tx, ctx: AdminContext, action: string, row: Row, metada
 }
 
 export async function createPatKey(ctx: AdminContext, input: CreatePatKeyInput): Promise<PatKeyView> {
+  await warmVault();
   const v = await ctx.db.transaction(async (tx) => {
     const secret = await storeAnthropicKey(tx, ctx, input.label, input.anthropic_key);
     const [row] = await tx
@@ -159,7 +178,7 @@ export async function createPatKey(ctx: AdminContext, input: CreatePatKeyInput):
     await audit(tx, ctx, "pat_key.created", row);
     return out;
   });
-  forgetCachedPatKeys(ctx.orgId);
+  await changed(ctx.orgId);
   return v;
 }
 
@@ -194,7 +213,7 @@ export async function updatePatKey(ctx: AdminContext, id: string, input: UpdateP
     await audit(tx, ctx, "pat_key.updated", row, { fields: Object.keys(input) });
     return v;
   });
-  forgetCachedPatKeys(ctx.orgId);
+  await changed(ctx.orgId);
   return out;
 }
 
@@ -223,12 +242,13 @@ export async function revokePatKey(ctx: AdminContext, id: string): Promise<PatKe
     await audit(tx, ctx, "pat_key.revoked", after);
     return view(after);
   });
-  forgetCachedPatKeys(ctx.orgId);
+  await changed(ctx.orgId);
   return out;
 }
 
 /** Swaps in a new Anthropic key; the previous one stays a fallback for 48 hours. */
 export async function rotatePatKey(ctx: AdminContext, id: string, anthropicKey: string, now = new Date()): Promise<{ key: PatKeyView; rotated: PatKeyView }> {
+  await warmVault();
   const out = await ctx.db.transaction(async (tx) => {
     const row = await loadForUpdate(tx, ctx.orgId, id);
     if (row.status !== "ACTIVE") throw new FortressError("conflict", `A ${row.status} PAT key cannot be rotated`);
@@ -265,7 +285,7 @@ export async function rotatePatKey(ctx: AdminContext, id: string, anthropicKey: 
     await audit(tx, ctx, "pat_key.rotated", after, { fallback_until: history.overlapUntil?.toISOString() });
     return { key: view(after), rotated: view(history) };
   });
-  forgetCachedPatKeys(ctx.orgId);
+  await changed(ctx.orgId);
   return out;
 }
 
@@ -288,7 +308,7 @@ export async function sweepRotatedPatKeys(db: DbOrTx, now: Date): Promise<number
       await revokeRow(tx, d.orgId, row, SYSTEM_ACTOR, undefined, "48-hour rotation overlap ended");
       n++;
     });
-    forgetCachedPatKeys(d.orgId);
+    await changed(d.orgId);
   }
   return n;
 }

@@ -1,9 +1,11 @@
 // Anthropic's published per-model rates, versioned, and the pure cost maths PAT Fortress uses for
 // spend caps and the usage screens. Money is integer micro-USD (1 USD = 1,000,000); rates are
 // micro-USD per million tokens, so every rate is an integer and no float ever touches money.
-// Estimates only (spec: "for budget planning only"); Anthropic's invoice is the authority.
+// Estimates only (spec: "for budget planning only"); Anthropic's invoice is the authority. Rates
+// from Anthropic's pricing page (5-minute cache writes; 1-hour writes are billed at 2 × input and
+// counted here at the 5-minute rate). A model not in the table is priced at the table's highest rates.
 
-export const PRICE_TABLE_VERSION = "2025-11-24";
+export const PRICE_TABLE_VERSION = "2026-11-23";
 
 export interface ModelRates {
   /** micro-USD per million tokens */
@@ -25,6 +27,13 @@ const rates = (input: number, output: number): ModelRates => ({
 
 /** Keyed by model family (alias without date); dated snapshots resolve to their family. */
 export const PRICE_TABLE: Record<string, ModelRates> = {
+  "claude-fable-5-1": rates(10, 50),
+  "claude-opus-5-5": rates(4, 20),
+  "claude-opus-5": rates(5, 25),
+  "claude-sonnet-5-5": rates(2, 10),
+  "claude-sonnet-5": rates(2, 10),
+  "claude-opus-4-6": rates(5, 25),
+  "claude-sonnet-4-6": rates(3, 15),
   "claude-opus-4-5": rates(5, 25),
   "claude-opus-4-1": rates(15, 75),
   "claude-opus-4": rates(15, 75),
