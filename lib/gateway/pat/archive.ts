@@ -10,7 +10,7 @@ import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
 import { outboxEvents, patRequests } from "@/db/schema";
 import { SYSTEM_ACTOR } from "../../context";
-import { getDb } from "../../db";
+import { getDb, type DbOrTx, type Tx } from "../../db";
 import { env } from "../../env";
 import { FortressError } from "../../errors";
 import { recordAuditEvent } from "../../audit/record";
@@ -111,9 +111,8 @@ export type OpenFn = typeof vault.openObject;
 
 export const sha256Hex = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-async function stored(orgId: string, requestId: string, key: string, sha: string, bytes: number, actorMeta: { requestId: string; clientIp: string | null }) {
-  const db = await getDb();
-  await db.transaction(async (tx) => {
+async function stored(db: DbOrTx, orgId: string, requestId: string, key: string, sha: string, bytes: number, actorMeta: { requestId: string; clientIp: string | null }) {
+  await (db as Tx).transaction(async (tx) => {
     await recordAuditEvent(tx, {
       orgId,
       product: "pat",
@@ -152,7 +151,7 @@ export async function archiveExchange(record: ArchiveRecord, seal: SealFn): Prom
   const sha = sha256Hex(blob);
   try {
     await (await archiveStore()).put(key, blob);
-    await stored(record.org_id, record.request_id, key, sha, blob.length, { requestId: record.request_id, clientIp: null });
+    await stored(db, record.org_id, record.request_id, key, sha, blob.length, { requestId: record.request_id, clientIp: null });
   } catch (err) {
     logger().warn({ err, requestId: record.request_id }, "pat archive: write failed, queued for retry");
     // The blob is already encrypted: safe to park in the outbox until the store is back.
@@ -195,7 +194,7 @@ export async function processArchiveRetries(limit = 20): Promise<{ stored: numbe
       try {
         const blob = Buffer.from(p.blob_b64, "base64");
         await store.put(p.object_key, blob);
-        await stored(job.orgId, p.request_id, p.object_key, p.sha256, blob.length, { requestId: p.request_id, clientIp: null });
+        await stored(tx, job.orgId, p.request_id, p.object_key, p.sha256, blob.length, { requestId: p.request_id, clientIp: null });
         await tx.update(outboxEvents).set({ status: "done", processedAt: new Date(), payload: { request_id: p.request_id } }).where(eq(outboxEvents.id, job.id));
         ok++;
       } catch (err) {
@@ -246,7 +245,9 @@ export async function readArchive(
   try {
     return await open({ orgId: row.orgId, purpose: "archive", objectId: row.id, blob }, (plain) => JSON.parse(plain.toString("utf8")) as ArchiveRecord);
   } catch (err) {
-    if (err instanceof FortressError && err.code === "unavailable") throw err;
-    throw new FortressError("conflict", "Archive object failed its integrity check", { cause: err });
+    // The vault says "unavailable" for every refusal; its details tell a tampered blob from an outage.
+    const failure = (err as FortressError)?.details as { failure?: string } | undefined;
+    if (err instanceof FortressError && err.code === "unavailable" && failure?.failure !== "integrity") throw err;
+    throw new FortressError("conflict", "Archive object failed its integrity check: it was modified", { cause: err });
   }
 }
