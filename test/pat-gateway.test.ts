@@ -196,13 +196,16 @@ describe("PAT gateway through the official SDK", () => {
     const db = await getDb();
     await eventually(async () => {
       const rows = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.requestId, id)));
-      return rows.some((r) => r.action === "pat.archive.stored");
+      return rows.some((r) => r.action === "pat.messages.completed");
     });
     const rows = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.requestId, id)));
     const admitted = rows.find((r) => r.action === "pat.messages")!;
     expect(admitted).toMatchObject({ product: "pat", decision: "allow", actorId: w.user.id, resourceId: w.patKey.id });
-    const stored = rows.find((r) => r.action === "pat.archive.stored")!;
-    expect((stored.metadata as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+    const done = rows.find((r) => r.action === "pat.messages.completed")!;
+    const meta = done.metadata as { archive: { sha256: string; stored: boolean }; input_tokens: number };
+    expect(meta.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.archive.stored).toBe(true);
+    expect(meta.input_tokens).toBeGreaterThan(0);
     for (const r of rows) expect(JSON.stringify(r)).not.toContain(REAL_KEY);
   });
 });

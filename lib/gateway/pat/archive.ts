@@ -131,45 +131,43 @@ async function stored(db: DbOrTx, orgId: string, requestId: string, key: string,
   });
 }
 
-/** Seals and writes one archive object. Never throws: failures are recorded and queued for retry. */
-export async function archiveExchange(record: ArchiveRecord, seal: SealFn): Promise<void> {
-  const db = await getDb();
-  const at = new Date(record.at);
-  const key = objectKey(record.org_id, record.request_id, at);
+export type ArchiveResult =
+  | { status: "none" }
+  | { status: "unsealed" }
+  | { status: "stored"; key: string; sha256: string }
+  | { status: "failed"; key: string; sha256: string; blob: Buffer };
+
+/**
+ * Seals and writes one archive object. Never throws: the caller records the result (hash into the
+ * audit chain, or a retry job for a failed write) in the request's completion transaction.
+ */
+export async function archiveExchange(record: ArchiveRecord, seal: SealFn): Promise<ArchiveResult> {
+  const key = objectKey(record.org_id, record.request_id, new Date(record.at));
   let blob: Buffer;
   try {
     blob = await seal({ orgId: record.org_id, purpose: "archive", objectId: record.request_id, plaintext: Buffer.from(JSON.stringify(record)) });
   } catch (err) {
     logger().error({ err, requestId: record.request_id }, "pat archive: could not seal");
-    await db
-      .update(patRequests)
-      .set({ archiveStatus: "failed", archiveError: "vault unavailable: the exchange could not be sealed" })
-      .where(and(eq(patRequests.orgId, record.org_id), eq(patRequests.id, record.request_id)))
-      .catch(() => {});
-    return;
+    return { status: "unsealed" };
   }
-  const sha = sha256Hex(blob);
+  const sha256 = sha256Hex(blob);
   try {
     await (await archiveStore()).put(key, blob);
-    await stored(db, record.org_id, record.request_id, key, sha, blob.length, { requestId: record.request_id, clientIp: null });
+    return { status: "stored", key, sha256 };
   } catch (err) {
     logger().warn({ err, requestId: record.request_id }, "pat archive: write failed, queued for retry");
-    // The blob is already encrypted: safe to park in the outbox until the store is back.
-    await db
-      .transaction(async (tx) => {
-        await tx
-          .update(patRequests)
-          .set({ archiveStatus: "failed", archiveKey: key, archiveSha256: sha, archiveError: "write failed; retrying" })
-          .where(and(eq(patRequests.orgId, record.org_id), eq(patRequests.id, record.request_id)));
-        await enqueueEvent(tx, {
-          orgId: record.org_id,
-          type: "archive.retry",
-          dedupeKey: `archive.retry:${record.request_id}`,
-          payload: { request_id: record.request_id, object_key: key, sha256: sha, blob_b64: blob.toString("base64") },
-        });
-      })
-      .catch((e) => logger().error({ err: e, requestId: record.request_id }, "pat archive: could not queue retry"));
+    return { status: "failed", key, sha256, blob };
   }
+}
+
+/** The sealed blob is already encrypted: safe to park in the outbox until the store is back. */
+export async function queueArchiveRetry(tx: DbOrTx, orgId: string, requestId: string, r: { key: string; sha256: string; blob: Buffer }): Promise<void> {
+  await enqueueEvent(tx, {
+    orgId,
+    type: "archive.retry",
+    dedupeKey: `archive.retry:${requestId}`,
+    payload: { request_id: requestId, object_key: r.key, sha256: r.sha256, blob_b64: r.blob.toString("base64") },
+  });
 }
 
 const RETRY_BACKOFF_S = [10, 30, 120, 600, 1800, 3600];

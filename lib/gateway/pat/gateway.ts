@@ -14,12 +14,12 @@ import { env } from "../../env";
 import { logger } from "../../log";
 import * as policy from "../../policy";
 import * as vault from "../../vault";
-import { archiveExchange, startArchiveRetries, type ArchiveRecord } from "./archive";
+import { archiveExchange, startArchiveRetries, type ArchiveRecord, type ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
 import { costMicros, formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
-import { actorOf, admit, complete, recordDenial, release, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
+import { actorOf, auditAdmission, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
 import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
@@ -67,6 +67,8 @@ interface Admitted {
   spend: SpendKey | null;
   reservedMicros: number;
   started: number;
+  /** The admission audit event, written while the request travels; awaited before answering. */
+  audited: Promise<void>;
 }
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {
@@ -108,15 +110,33 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       reservedMicros = maxCostMicros(governed.model, body.byteLength, governed.maxTokens ?? 0, governed.remoteSources);
       spend = { orgId: principal.orgId, patKeyId: key.id, month: utcMonth(startedAt), capMicros: key.monthlyCapMicros, alertThresholdPct: key.alertThresholdPct };
     }
-    const admitted = await admit(f, spend ? { ...spend, amountMicros: reservedMicros } : null);
-    if (admitted === "refused") {
+    const reserved = spend ? await reserve({ ...spend, amountMicros: reservedMicros }) : null;
+    if (reserved === "refused") {
       throw new PolicyDenied(
         `Access denied: the monthly spend cap of ${formatUsd(key.monthlyCapMicros ?? 0)} for PAT key '${key.label}' is reached (resets on the 1st, 00:00 UTC)`,
         undefined,
         "spend_cap",
       );
     }
-    return { facts: f, selection, body, governed, spend, reservedMicros, started };
+    if (spend && spend.capMicros === null) reservedMicros = 0; // uncapped: nothing was reserved
+    const audited = auditAdmission(f, reservedMicros);
+    audited.catch(() => {}); // observed by answer(); never an unhandled rejection
+    return { facts: f, selection, body, governed, spend, reservedMicros, started, audited };
+  }
+
+  /**
+   * The client is answered only once the admission audit event is durable. If it cannot be
+   * written, the upstream exchange is abandoned and the reservation released (fail closed).
+   */
+  async function answer(a: Admitted, res: Dispatcher.ResponseData | null, build: () => Response | Promise<Response>): Promise<Response> {
+    try {
+      await a.audited;
+    } catch (err) {
+      res?.body.destroy();
+      if (a.spend) await release(a.spend, a.reservedMicros).catch(() => {});
+      return toAnthropicResponse(new FortressError("unavailable", "Audit log unavailable", { cause: err }), a.facts.requestId);
+    }
+    return build();
   }
 
   function denialEvent(err: PolicyDenied, facts: RequestFacts): DenialEvent | undefined {
@@ -177,7 +197,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
           reservedMicros: a.reservedMicros,
           priceVersion: PRICE_TABLE_VERSION,
           upstreamRequestId: null,
-          archiveStatus: "none",
+          archive: { status: "none" },
         },
         a.spend ? a.spend : null,
       );
@@ -201,10 +221,12 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     let truncated = false;
     const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let finished = false;
+    let finishedAt = 0;
 
     const finish = (aborted: boolean) => {
       if (finished) return;
       finished = true;
+      finishedAt = performance.now();
       void settle(aborted).catch((err) => logger().error({ err, requestId: a.facts.requestId }, "pat: completion bookkeeping failed"));
     };
 
@@ -214,39 +236,40 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       const cost = a.facts.endpoint === "messages" ? costMicros(model, usage) : 0;
       const ok = res.statusCode < 400 && !meter.streamError && !aborted;
       const reason = aborted ? "client disconnected or stream broken" : meter.streamError ? `stream error: ${meter.streamError}` : res.statusCode >= 400 ? `upstream ${res.statusCode}` : undefined;
-      const upstreamRequestId = headers.get("request-id");
+      let archive: ArchiveResult = { status: "none" };
+      if (deps.archive) {
+        const requestHeaders: Record<string, string> = {};
+        const fwd = forwardedRequestHeaders(request.headers);
+        for (let i = 0; i < fwd.length; i += 2) requestHeaders[fwd[i]] = fwd[i + 1];
+        const record: ArchiveRecord = {
+          v: 1,
+          request_id: a.facts.requestId,
+          org_id: a.facts.principal.orgId,
+          at: a.facts.startedAt.toISOString(),
+          request: { method: request.method, path, headers: requestHeaders, body_b64: Buffer.from(a.body ?? new Uint8Array()).toString("base64") },
+          response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
+        };
+        captured.length = 0;
+        startArchiveRetries();
+        archive = await archiveExchange(record, deps.sealObject);
+      }
       await complete(
         a.facts,
         {
           status: res.statusCode,
           decision: ok ? "allow" : "error",
           reason,
-          latencyMs: Math.round(performance.now() - a.started),
+          latencyMs: Math.round(finishedAt - a.started),
           ttftMs: meter.firstTokenAt === null ? null : Math.round(meter.firstTokenAt - a.started),
           usage,
           costMicros: cost,
           reservedMicros: a.reservedMicros,
           priceVersion: PRICE_TABLE_VERSION,
-          upstreamRequestId,
-          archiveStatus: deps.archive ? "pending" : "none",
+          upstreamRequestId: headers.get("request-id"),
+          archive,
         },
         a.spend,
       );
-      if (!deps.archive) return;
-      const requestHeaders: Record<string, string> = {};
-      const fwd = forwardedRequestHeaders(request.headers);
-      for (let i = 0; i < fwd.length; i += 2) requestHeaders[fwd[i]] = fwd[i + 1];
-      const record: ArchiveRecord = {
-        v: 1,
-        request_id: a.facts.requestId,
-        org_id: a.facts.principal.orgId,
-        at: a.facts.startedAt.toISOString(),
-        request: { method: request.method, path, headers: requestHeaders, body_b64: Buffer.from(a.body ?? new Uint8Array()).toString("base64") },
-        response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
-      };
-      captured.length = 0;
-      startArchiveRetries();
-      await archiveExchange(record, deps.sealObject);
     }
 
     const body = new ReadableStream<Uint8Array>(
@@ -301,9 +324,9 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     try {
       res = await forward(admitted, request, "POST", path);
     } catch (err) {
-      return upstreamFailed(admitted, err);
+      return answer(admitted, null, () => upstreamFailed(admitted, err));
     }
-    return relay(admitted, request, res, path);
+    return answer(admitted, res, () => relay(admitted, request, res, path));
   }
 
   /** GET /v1/models: the upstream list, filtered to the models the caller's PAT key allows. */
@@ -321,10 +344,10 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     try {
       res = await forward(admitted, request, "GET", `/v1/models${url.search}`);
     } catch (err) {
-      return upstreamFailed(admitted, err);
+      return answer(admitted, null, () => upstreamFailed(admitted, err));
     }
     const allow = admitted.selection.key.models;
-    if (res.statusCode !== 200 || allow.length === 0) return relay(admitted, request, res, "/v1/models");
+    if (res.statusCode !== 200 || allow.length === 0) return answer(admitted, res, () => relay(admitted, request, res, "/v1/models"));
     // The list is rewritten (filtered), so it is read whole; it is small.
     const text = await res.body.text();
     const headers = responseHeaders(res.headers);
@@ -340,10 +363,10 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     }
     void complete(
       admitted.facts,
-      { status: 200, decision: "allow", latencyMs: Math.round(performance.now() - started), ttftMs: null, usage: ZERO_USAGE, costMicros: 0, reservedMicros: 0, priceVersion: PRICE_TABLE_VERSION, upstreamRequestId: headers.get("request-id"), archiveStatus: "none" },
+      { status: 200, decision: "allow", latencyMs: Math.round(performance.now() - started), ttftMs: null, usage: ZERO_USAGE, costMicros: 0, reservedMicros: 0, priceVersion: PRICE_TABLE_VERSION, upstreamRequestId: headers.get("request-id"), archive: { status: "none" } },
       null,
     ).catch((err) => logger().error({ err }, "pat: could not record models request"));
-    return new Response(out, { status: 200, headers });
+    return answer(admitted, null, () => new Response(out, { status: 200, headers }));
   }
 
   /** GET /v1/models/{id}: forwarded only for a model the caller may use; others do not exist for them. */
@@ -364,9 +387,9 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     try {
       res = await forward(admitted, request, "GET", `/v1/models/${encodeURIComponent(id)}`);
     } catch (err) {
-      return upstreamFailed(admitted, err);
+      return answer(admitted, null, () => upstreamFailed(admitted, err));
     }
-    return relay(admitted, request, res, `/v1/models/${id}`);
+    return answer(admitted, res, () => relay(admitted, request, res, `/v1/models/${id}`));
   }
 
   async function other(request: Request, path: string[]): Promise<Response> {

@@ -9,6 +9,7 @@ import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { enqueueEvent } from "../../outbox/enqueue";
 import { publishTraffic } from "../../traffic";
+import { queueArchiveRetry, type ArchiveResult } from "./archive";
 import type { Usage } from "./pricing";
 import { claimAlert, reserveSpend, settleSpend, type ReserveInput, type SpendState } from "./spend";
 
@@ -25,33 +26,37 @@ export interface RequestFacts {
   patKey: { id: string; label: string } | null;
 }
 
-/** Reserve + audit "allow" in one transaction: an admitted request always has both, or neither. */
-export async function admit(facts: RequestFacts, reservation: ReserveInput | null): Promise<SpendState | null | "refused"> {
-  const db = await getDb();
-  return db.transaction(async (tx) => {
-    let state: SpendState | null = null;
-    if (reservation) {
-      state = await reserveSpend(tx, reservation);
-      if (!state) return "refused";
-    }
-    await recordAuditEvent(tx, {
-      orgId: facts.principal.orgId,
-      product: "pat",
-      actor: actorOf(facts.principal),
-      action: `pat.${facts.endpoint}`,
-      resourceType: "pat_key",
-      resourceId: facts.patKey?.id,
-      decision: "allow",
-      meta: facts.meta,
-      metadata: {
-        model: facts.model,
-        stream: facts.stream,
-        pat_key: facts.patKey?.label ?? null,
-        api_key_id: facts.principal.apiKeyId,
-        reserved_micros: reservation?.amountMicros ?? 0,
-      },
-    });
-    return state;
+/**
+ * Admission, part 1 (before the key is used): the spend reservation, one atomic statement. Keys
+ * without a cap reserve nothing (their spend is recorded at settlement).
+ */
+export async function reserve(reservation: ReserveInput): Promise<SpendState | "refused"> {
+  if (reservation.capMicros === null) return { reservedMicros: 0, settledMicros: 0 };
+  const state = await reserveSpend(await getDb(), reservation);
+  return state ?? "refused";
+}
+
+/**
+ * Admission, part 2: the "allow" audit event. Written while the request travels upstream; the
+ * gateway does not answer the client before it is durable (and refuses if it cannot be written).
+ */
+export async function auditAdmission(facts: RequestFacts, reservedMicros: number): Promise<void> {
+  await recordAuditEvent(await getDb(), {
+    orgId: facts.principal.orgId,
+    product: "pat",
+    actor: actorOf(facts.principal),
+    action: `pat.${facts.endpoint}`,
+    resourceType: "pat_key",
+    resourceId: facts.patKey?.id,
+    decision: "allow",
+    meta: facts.meta,
+    metadata: {
+      model: facts.model,
+      stream: facts.stream,
+      pat_key: facts.patKey?.label ?? null,
+      api_key_id: facts.principal.apiKeyId,
+      reserved_micros: reservedMicros,
+    },
   });
 }
 
@@ -107,7 +112,7 @@ export interface Outcome {
   reservedMicros: number;
   priceVersion: string;
   upstreamRequestId: string | null;
-  archiveStatus: "none" | "pending";
+  archive: ArchiveResult;
 }
 
 async function insertRow(
@@ -142,7 +147,10 @@ async function insertRow(
     reservedMicros: o.reservedMicros ?? 0,
     priceVersion: o.priceVersion ?? null,
     upstreamRequestId: o.upstreamRequestId ?? null,
-    archiveStatus: o.archiveStatus ?? "none",
+    archiveStatus: o.archive?.status === "unsealed" ? "failed" : (o.archive?.status ?? "none"),
+    archiveKey: o.archive && "key" in o.archive ? o.archive.key : null,
+    archiveSha256: o.archive && "sha256" in o.archive ? o.archive.sha256 : null,
+    archiveError: o.archive?.status === "failed" ? "write failed; retrying" : o.archive?.status === "unsealed" ? "vault unavailable: the exchange could not be sealed" : null,
   });
 }
 
@@ -167,6 +175,31 @@ export async function complete(facts: RequestFacts, outcome: Outcome, spend: Spe
         !!s && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
     }
     await insertRow(tx, facts, outcome);
+    await recordAuditEvent(tx, {
+      orgId: facts.principal.orgId,
+      product: "pat",
+      actor: actorOf(facts.principal),
+      action: `pat.${facts.endpoint}.completed`,
+      resourceType: "pat_request",
+      resourceId: facts.requestId,
+      decision: outcome.decision === "allow" ? "allow" : "info",
+      reason: outcome.reason,
+      latencyMs: outcome.latencyMs,
+      meta: facts.meta,
+      metadata: {
+        status: outcome.status,
+        pat_key_id: facts.patKey?.id ?? null,
+        input_tokens: outcome.usage.inputTokens,
+        output_tokens: outcome.usage.outputTokens,
+        cache_creation_tokens: outcome.usage.cacheCreationTokens,
+        cache_read_tokens: outcome.usage.cacheReadTokens,
+        cost_micros: outcome.costMicros,
+        upstream_request_id: outcome.upstreamRequestId,
+        // The archive object's hash goes into the chain with the request it belongs to.
+        archive: outcome.archive.status === "none" || outcome.archive.status === "unsealed" ? null : { object_key: outcome.archive.key, sha256: outcome.archive.sha256, stored: outcome.archive.status === "stored" },
+      },
+    });
+    if (outcome.archive.status === "failed") await queueArchiveRetry(tx, facts.principal.orgId, facts.requestId, outcome.archive);
   });
   if (crossedThreshold && spend && (await claimAlert(db, spend, "alertedAt"))) {
     await enqueueEvent(db, {

@@ -49,7 +49,10 @@ export interface SettleResult extends SpendState {
   alertedAt: Date | null;
 }
 
-/** Replaces a reservation by the real cost (0 and countRequest=false = a plain release). */
+/**
+ * Replaces a reservation by the real cost (0 and countRequest=false = a plain release). An upsert:
+ * uncapped keys reserve nothing, so their month row may not exist yet.
+ */
 export async function settleSpend(
   db: DbOrTx,
   key: { orgId: string; patKeyId: string; month: string },
@@ -58,14 +61,17 @@ export async function settleSpend(
   countRequest = true,
 ): Promise<SettleResult | null> {
   const rows = await db
-    .update(patSpend)
-    .set({
-      reservedMicros: sql`greatest(${patSpend.reservedMicros} - ${reservedMicros}, 0)`,
-      settledMicros: sql`${patSpend.settledMicros} + ${realMicros}`,
-      requests: countRequest ? sql`${patSpend.requests} + 1` : patSpend.requests,
-      updatedAt: sql`now()`,
+    .insert(patSpend)
+    .values({ orgId: key.orgId, patKeyId: key.patKeyId, month: key.month, reservedMicros: 0, settledMicros: realMicros, requests: countRequest ? 1 : 0 })
+    .onConflictDoUpdate({
+      target: [patSpend.patKeyId, patSpend.month],
+      set: {
+        reservedMicros: sql`greatest(${patSpend.reservedMicros} - ${reservedMicros}, 0)`,
+        settledMicros: sql`${patSpend.settledMicros} + ${realMicros}`,
+        requests: countRequest ? sql`${patSpend.requests} + 1` : sql`${patSpend.requests}`,
+        updatedAt: sql`now()`,
+      },
     })
-    .where(and(eq(patSpend.orgId, key.orgId), eq(patSpend.patKeyId, key.patKeyId), eq(patSpend.month, key.month)))
     .returning({
       reservedMicros: patSpend.reservedMicros,
       settledMicros: patSpend.settledMicros,
