@@ -2,10 +2,11 @@
 // two gateway instances (two handler stacks and HTTP servers sharing one database — real Postgres
 // when DATABASE_URL is set), 20 rounds. The settled spend never exceeds the cap, exactly one request
 // is forwarded per round, and every reservation is released or settled.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { patSpend } from "@/db/schema";
+import { auditEvents, patSpend } from "@/db/schema";
+import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { createPatGateway } from "@/lib/gateway/pat/gateway";
 import { maxCostMicros } from "@/lib/gateway/pat/pricing";
@@ -65,6 +66,11 @@ describe("spend cap race", () => {
       expect(row!.settledMicros).toBeGreaterThan(0);
       expect(row!.settledMicros).toBeLessThanOrEqual(oneRequest);
     }
+    // 1000 decisions written by group commit: the org's audit chain is intact, one event per decision.
+    const verdict = await verifyStoredChain(db, org.id, "events");
+    expect(verdict.ok).toBe(true);
+    const denials = await db.select({ n: sql<number>`count(*)` }).from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.decision, "deny")));
+    expect(Number(denials[0].n)).toBe(20 * 49);
   }, 180_000);
 
   it("the official SDK sees a cap refusal as a 403 PermissionDeniedError", async () => {

@@ -4,14 +4,14 @@
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb, type DbOrTx } from "../../db";
-import { recordAuditEvent } from "../../audit/record";
+import { recordAuditEvent, recordAuditEvents, type AuditEventInput } from "../../audit/record";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { enqueueEvent } from "../../outbox/enqueue";
 import { publishTraffic } from "../../traffic";
 import { queueArchiveRetry, type ArchiveResult } from "./archive";
 import type { Usage } from "./pricing";
-import { claimAlert, reserveSpend, settleSpend, type ReserveInput, type SpendState } from "./spend";
+import { claimAlert, reserveSpend, settleSpend, type ReserveInput, type SettleResult, type SpendState } from "./spend";
 
 export const actorOf = (p: Principal): Actor => ({ type: p.kind, id: p.id, label: p.label });
 
@@ -41,7 +41,7 @@ export async function reserve(reservation: ReserveInput): Promise<SpendState | "
  * gateway does not answer the client before it is durable (and refuses if it cannot be written).
  */
 export async function auditAdmission(facts: RequestFacts, reservedMicros: number): Promise<void> {
-  await recordAuditEvent(await getDb(), {
+  await journal({ audit: [{
     orgId: facts.principal.orgId,
     product: "pat",
     actor: actorOf(facts.principal),
@@ -57,7 +57,7 @@ export async function auditAdmission(facts: RequestFacts, reservedMicros: number
       api_key_id: facts.principal.apiKeyId,
       reserved_micros: reservedMicros,
     },
-  });
+  }] });
 }
 
 export interface DenialEvent {
@@ -68,24 +68,25 @@ export interface DenialEvent {
 
 /** A refusal: audit "deny", a log row, maybe an outbox event — durable before the 403 is sent. */
 export async function recordDenial(facts: RequestFacts, status: number, reason: string, event?: DenialEvent): Promise<void> {
-  const db = await getDb();
   const latencyMs = Math.round(Date.now() - facts.startedAt.getTime());
-  await db.transaction(async (tx) => {
-    await recordAuditEvent(tx, {
-      orgId: facts.principal.orgId,
-      product: "pat",
-      actor: actorOf(facts.principal),
-      action: `pat.${facts.endpoint}`,
-      resourceType: facts.patKey ? "pat_key" : undefined,
-      resourceId: facts.patKey?.id,
-      decision: "deny",
-      reason,
-      latencyMs,
-      meta: facts.meta,
-      metadata: { model: facts.model, stream: facts.stream, pat_key: facts.patKey?.label ?? null, api_key_id: facts.principal.apiKeyId, status },
-    });
-    await insertRow(tx, facts, { status, decision: "deny", reason, latencyMs });
-    if (event) await enqueueEvent(tx, { orgId: facts.principal.orgId, type: event.type, payload: event.payload, dedupeKey: event.dedupeKey });
+  await journal({
+    audit: [
+      {
+        orgId: facts.principal.orgId,
+        product: "pat",
+        actor: actorOf(facts.principal),
+        action: `pat.${facts.endpoint}`,
+        resourceType: facts.patKey ? "pat_key" : undefined,
+        resourceId: facts.patKey?.id,
+        decision: "deny",
+        reason,
+        latencyMs,
+        meta: facts.meta,
+        metadata: { model: facts.model, stream: facts.stream, pat_key: facts.patKey?.label ?? null, api_key_id: facts.principal.apiKeyId, status },
+      },
+    ],
+    row: rowValues(facts, { status, decision: "deny", reason, latencyMs }),
+    outbox: event ? [{ orgId: facts.principal.orgId, type: event.type, payload: event.payload, dedupeKey: event.dedupeKey }] : [],
   });
   publishTraffic({
     orgId: facts.principal.orgId,
@@ -115,12 +116,13 @@ export interface Outcome {
   archive: ArchiveResult;
 }
 
-async function insertRow(
-  tx: DbOrTx,
+type RowValues = typeof patRequests.$inferInsert;
+
+function rowValues(
   facts: RequestFacts,
   o: Partial<Omit<Outcome, "decision">> & { status: number; decision: "allow" | "deny" | "error"; latencyMs: number },
-): Promise<void> {
-  await tx.insert(patRequests).values({
+): RowValues {
+  return {
     id: facts.requestId,
     orgId: facts.principal.orgId,
     createdAt: facts.startedAt,
@@ -151,7 +153,7 @@ async function insertRow(
     archiveKey: o.archive && "key" in o.archive ? o.archive.key : null,
     archiveSha256: o.archive && "sha256" in o.archive ? o.archive.sha256 : null,
     archiveError: o.archive?.status === "failed" ? "write failed; retrying" : o.archive?.status === "unsealed" ? "vault unavailable: the exchange could not be sealed" : null,
-  });
+  };
 }
 
 export interface SpendKey {
@@ -164,43 +166,44 @@ export interface SpendKey {
 
 /** After the response: settle the reservation to the real cost and write the log row, together. */
 export async function complete(facts: RequestFacts, outcome: Outcome, spend: SpendKey | null): Promise<void> {
-  const db = await getDb();
-  let crossedThreshold = false;
-  let settled = 0;
-  await db.transaction(async (tx) => {
-    if (spend) {
-      const s = await settleSpend(tx, spend, outcome.reservedMicros, outcome.costMicros);
-      settled = s?.settledMicros ?? 0;
-      crossedThreshold =
-        !!s && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
-    }
-    await insertRow(tx, facts, outcome);
-    await recordAuditEvent(tx, {
-      orgId: facts.principal.orgId,
-      product: "pat",
-      actor: actorOf(facts.principal),
-      action: `pat.${facts.endpoint}.completed`,
-      resourceType: "pat_request",
-      resourceId: facts.requestId,
-      decision: outcome.decision === "allow" ? "allow" : "info",
-      reason: outcome.reason,
-      latencyMs: outcome.latencyMs,
-      meta: facts.meta,
-      metadata: {
-        status: outcome.status,
-        pat_key_id: facts.patKey?.id ?? null,
-        input_tokens: outcome.usage.inputTokens,
-        output_tokens: outcome.usage.outputTokens,
-        cache_creation_tokens: outcome.usage.cacheCreationTokens,
-        cache_read_tokens: outcome.usage.cacheReadTokens,
-        cost_micros: outcome.costMicros,
-        upstream_request_id: outcome.upstreamRequestId,
-        // The archive object's hash goes into the chain with the request it belongs to.
-        archive: outcome.archive.status === "none" || outcome.archive.status === "unsealed" ? null : { object_key: outcome.archive.key, sha256: outcome.archive.sha256, stored: outcome.archive.status === "stored" },
+  const settledRows = await journal({
+    settle: spend ? [{ ...spend, reservedMicros: outcome.reservedMicros, realMicros: outcome.costMicros }] : [],
+    row: rowValues(facts, outcome),
+    audit: [
+      {
+        orgId: facts.principal.orgId,
+        product: "pat",
+        actor: actorOf(facts.principal),
+        action: `pat.${facts.endpoint}.completed`,
+        resourceType: "pat_request",
+        resourceId: facts.requestId,
+        decision: outcome.decision === "allow" ? "allow" : "info",
+        reason: outcome.reason,
+        latencyMs: outcome.latencyMs,
+        meta: facts.meta,
+        metadata: {
+          status: outcome.status,
+          pat_key_id: facts.patKey?.id ?? null,
+          input_tokens: outcome.usage.inputTokens,
+          output_tokens: outcome.usage.outputTokens,
+          cache_creation_tokens: outcome.usage.cacheCreationTokens,
+          cache_read_tokens: outcome.usage.cacheReadTokens,
+          cost_micros: outcome.costMicros,
+          upstream_request_id: outcome.upstreamRequestId,
+          // The archive object's hash goes into the chain with the request it belongs to.
+          archive:
+            outcome.archive.status === "none" || outcome.archive.status === "unsealed"
+              ? null
+              : { object_key: outcome.archive.key, sha256: outcome.archive.sha256, stored: outcome.archive.status === "stored" },
+        },
       },
-    });
-    if (outcome.archive.status === "failed") await queueArchiveRetry(tx, facts.principal.orgId, facts.requestId, outcome.archive);
+    ],
+    archiveRetry: outcome.archive.status === "failed" ? { orgId: facts.principal.orgId, requestId: facts.requestId, result: outcome.archive } : undefined,
   });
+  const s = spend ? settledRows.get(`${spend.patKeyId}:${spend.month}`) : undefined;
+  const settled = s?.settledMicros ?? 0;
+  const db = await getDb();
+  const crossedThreshold = !!s && !!spend && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
   if (crossedThreshold && spend && (await claimAlert(db, spend, "alertedAt"))) {
     await enqueueEvent(db, {
       orgId: spend.orgId,
@@ -237,4 +240,108 @@ export async function complete(facts: RequestFacts, outcome: Outcome, spend: Spe
 export async function release(spend: SpendKey, reservedMicros: number): Promise<void> {
   const db = await getDb();
   await settleSpend(db, spend, reservedMicros, 0, false);
+}
+
+// ——— group commit ———
+// Every PAT bookkeeping write (admission audit, denials, completions) goes through one queue per
+// process. While a transaction is being written, new work queues up; the next transaction takes it
+// all: one chain-head lock for all audit events, one multi-row insert for the log rows, one upsert per
+// key and month for the spend. At concurrency 1 a write goes out at once; under load the org's audit
+// chain lock is taken once per batch instead of once per event.
+
+interface SettleOp extends SpendKey {
+  reservedMicros: number;
+  realMicros: number;
+}
+
+interface Work {
+  audit?: AuditEventInput[];
+  row?: RowValues;
+  outbox?: Parameters<typeof enqueueEvent>[1][];
+  settle?: SettleOp[];
+  archiveRetry?: { orgId: string; requestId: string; result: { key: string; sha256: string; blob: Buffer } };
+}
+
+interface Pending {
+  work: Work;
+  resolve: (settled: Map<string, SettleResult>) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_BATCH = 200;
+let queue: Pending[] = [];
+let flushing = false;
+
+function journal(work: Work): Promise<Map<string, SettleResult>> {
+  return new Promise((resolve, reject) => {
+    queue.push({ work, resolve, reject });
+    if (!flushing) {
+      flushing = true;
+      queueMicrotask(() => void drain());
+    }
+  });
+}
+
+async function drain(): Promise<void> {
+  try {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(batch.length);
+      try {
+        const settled = await write(batch.map((p) => p.work));
+        for (const p of batch) p.resolve(settled);
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0].reject(err);
+          continue;
+        }
+        // One bad entry must not sink the others: write them one by one.
+        for (const p of batch) {
+          try {
+            p.resolve(await write([p.work]));
+          } catch (e) {
+            p.reject(e);
+          }
+        }
+      }
+    }
+  } finally {
+    flushing = false;
+    if (queue.length > 0) {
+      flushing = true;
+      queueMicrotask(() => void drain());
+    }
+  }
+}
+
+async function write(works: Work[]): Promise<Map<string, SettleResult>> {
+  const db = await getDb();
+  return db.transaction(async (tx) => {
+    const settled = new Map<string, SettleResult>();
+    // Spend first, aggregated per key and month (rows locked in a fixed order: no deadlocks).
+    const sums = new Map<string, SettleOp & { count: number }>();
+    for (const w of works) {
+      for (const op of w.settle ?? []) {
+        const k = `${op.patKeyId}:${op.month}`;
+        const cur = sums.get(k);
+        if (cur) {
+          cur.reservedMicros += op.reservedMicros;
+          cur.realMicros += op.realMicros;
+          cur.count++;
+        } else sums.set(k, { ...op, count: 1 });
+      }
+    }
+    for (const [k, op] of [...sums.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const r = await settleSpend(tx, op, op.reservedMicros, op.realMicros, op.count);
+      if (r) settled.set(k, r);
+    }
+    const rows = works.flatMap((w) => (w.row ? [w.row] : []));
+    if (rows.length) await tx.insert(patRequests).values(rows);
+    for (const w of works) {
+      for (const e of w.outbox ?? []) await enqueueEvent(tx, e);
+      if (w.archiveRetry) await queueArchiveRetry(tx, w.archiveRetry.orgId, w.archiveRetry.requestId, w.archiveRetry.result);
+    }
+    await recordAuditEvents(tx, works.flatMap((w) => w.audit ?? []));
+    return settled;
+  });
 }

@@ -58,17 +58,19 @@ export async function settleSpend(
   key: { orgId: string; patKeyId: string; month: string },
   reservedMicros: number,
   realMicros: number,
-  countRequest = true,
+  /** How many requests this settles (0 for a plain release). */
+  countRequest: boolean | number = true,
 ): Promise<SettleResult | null> {
+  const count = countRequest === true ? 1 : countRequest === false ? 0 : countRequest;
   const rows = await db
     .insert(patSpend)
-    .values({ orgId: key.orgId, patKeyId: key.patKeyId, month: key.month, reservedMicros: 0, settledMicros: realMicros, requests: countRequest ? 1 : 0 })
+    .values({ orgId: key.orgId, patKeyId: key.patKeyId, month: key.month, reservedMicros: 0, settledMicros: realMicros, requests: count })
     .onConflictDoUpdate({
       target: [patSpend.patKeyId, patSpend.month],
       set: {
         reservedMicros: sql`greatest(${patSpend.reservedMicros} - ${reservedMicros}, 0)`,
         settledMicros: sql`${patSpend.settledMicros} + ${realMicros}`,
-        requests: countRequest ? sql`${patSpend.requests} + 1` : sql`${patSpend.requests}`,
+        requests: sql`${patSpend.requests} + ${count}`,
         updatedAt: sql`now()`,
       },
     })
