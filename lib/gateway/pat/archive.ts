@@ -4,7 +4,7 @@
 // edited object is caught twice: by the recorded hash and by GCM. Written after the response; a
 // failed write leaves the sealed blob in the outbox ("archive.retry") and is retried from there.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { and, eq, sql } from "drizzle-orm";
@@ -30,14 +30,19 @@ export function localStore(root: string): ArchiveStore {
     if (!p.startsWith(path.resolve(root) + path.sep)) throw new Error("archive key escapes the archive folder");
     return p;
   };
+  const made = new Set<string>();
   return {
     kind: "local",
     async put(key, body) {
       const p = full(key);
-      await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
-      const tmp = `${p}.${process.pid}.tmp`;
-      await writeFile(tmp, body, { mode: 0o600 });
-      await rename(tmp, p); // never a half-written object under the final name
+      const dir = path.dirname(p);
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        if (made.size > 1000) made.clear();
+        made.add(dir);
+      }
+      // Written in place: a torn write (crash) is caught on read by the hash in the audit chain.
+      await writeFile(p, body, { mode: 0o600 });
     },
     get: (key) => readFile(full(key)),
   };
