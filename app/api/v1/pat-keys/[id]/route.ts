@@ -17,3 +17,6 @@ export const PUT = adminRoute("org:write", async (ctx, request, { id }) => {
 
 // DELETE /api/v1/pat-keys/{id} – revoke (stops serving at once; the Anthropic key is destroyed)
 export const DELETE = adminRoute("org:write", async (ctx, _request, { id }) => json(await revokePatKey(ctx, id)));
+
+// PATCH /api/v1/pat-keys/{id} – same as PUT (partial update; what the console sends)
+export const PATCH = PUT;
