@@ -2,6 +2,7 @@
 // provider class anywhere else.
 import { KeyProviderError, type KeyProvider, type KeyProviderConfig, type KeyProviderKind } from "../key-provider";
 import { serviceKeyring } from "../service-keys";
+import { buildCustomerKeyProvider } from "./customer";
 import { LocalKeyProvider } from "./local";
 
 type Factory = (config: KeyProviderConfig) => KeyProvider;
@@ -16,6 +17,9 @@ export function localKeyProvider(): LocalKeyProvider {
 
 const FACTORIES: Partial<Record<KeyProviderKind, Factory>> = {
   local: () => localKeyProvider(),
+  aws_kms: buildCustomerKeyProvider,
+  vault_transit: buildCustomerKeyProvider,
+  xks: buildCustomerKeyProvider,
 };
 
 const testFactories = new Map<KeyProviderKind, Factory>();
