@@ -129,7 +129,7 @@ export async function putEncryptionKeyProvider(ctx: AdminContext, input: KeyProv
       }
     }
   }
-  const sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart) : null;
+  const sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart, ctx.db) : null;
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const values = {
@@ -191,7 +191,7 @@ export async function testEncryptionKeyProvider(ctx: AdminContext): Promise<KeyP
   let result: KeyProviderTestResult;
   try {
     // Built afresh (not the cached one): the test must speak to the configuration as stored now.
-    const provider: KeyProvider = settings && kind !== "local" ? buildKeyProvider(await loadConfig(settings)) : localKeyProvider();
+    const provider: KeyProvider = settings && kind !== "local" ? buildKeyProvider(await loadConfig(settings, ctx.db)) : localKeyProvider();
     const status = await serviceKeyStatus(ctx.db);
     const context = { orgId: ctx.orgId, purpose: "key_provider_test", objectId: randomUUID(), keyVersion: status.currentVersion };
     const wrapped = await withProviderTimeout(provider.wrap(probe, context));

@@ -85,7 +85,7 @@ export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<
   const base = { orgId: input.orgId, secretId: id, actor: input.actor, meta: input.meta, product: input.product, purpose: input.purpose };
   try {
     const { provider } = await providerForStore(db, input.orgId);
-    const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: id, purpose: input.purpose }, input.plaintext);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: id, purpose: input.purpose }, input.plaintext, { db });
     const [row] = await db
       .insert(vaultSecrets)
       .values({
@@ -154,7 +154,7 @@ export async function rotateSecret(
   if (!current) throw new FortressError("not_found", "Secret not found");
   try {
     const { provider } = await providerForStore(db, ref.orgId);
-    const sealed = await sealWith(provider, serviceKeyring(), { orgId: ref.orgId, objectId: ref.secretId, purpose: current.purpose }, plaintext);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: ref.orgId, objectId: ref.secretId, purpose: current.purpose }, plaintext, { db });
     const now = new Date();
     // The old blob (and its wrapped data key) is overwritten in place: the old value is gone.
     const [row] = await db
@@ -257,7 +257,7 @@ export async function withSecret<T>(
     }
     const binding = { orgId: ref.orgId, objectId: ref.secretId, purpose };
     // HMAC first: a tampered or moved blob is refused before any provider is asked to unwrap.
-    const parsed = await verifyStored(secret.blob!, binding, serviceKeyring());
+    const parsed = await verifyStored(secret.blob!, binding, serviceKeyring(), db);
     if (parsed.keyVersion !== secret.keyVersion || parsed.providerKind !== secret.keyProvider) {
       throw new KeyProviderError("integrity", "Stored credential does not match its record");
     }
