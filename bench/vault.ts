@@ -56,3 +56,4 @@ console.log(`vault decrypt-for-use, local key provider (${env().DATABASE_URL ? "
 console.log(`  crypto only (HMAC + unwrap + AES-GCM):       ${fmt(summarise(cryptoSamples))}`);
 console.log(`  withSecret end to end (incl. audit write):    ${fmt(summarise(useSamples))}`);
 await closeDatabase();
+export {};
