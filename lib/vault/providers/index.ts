@@ -40,4 +40,4 @@ export function buildKeyProvider(config: KeyProviderConfig): KeyProvider {
   return factory(config);
 }
 
-export { ZCustomerKeyProviderConfig, publicCustomerKeyProviderConfig, buildCustomerKeyProvider } from "./customer";
+export { ZCustomerKeyProviderConfig, ZKeyProviderConfig, publicCustomerKeyProviderConfig, buildCustomerKeyProvider } from "./customer";
