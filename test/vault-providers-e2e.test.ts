@@ -141,8 +141,14 @@ describe.each(cases)("$name", (c) => {
     const db = await getDb();
     const value = `canary_${randomUUID()}`;
     c.reset();
-    const health = await configureOrgKey(org.id, c.tier, c.setUp());
+    const config = c.setUp() as Record<string, string>;
+    const health = await configureOrgKey(org.id, c.tier, config);
     expect(health).toMatchObject({ ok: true });
+    // The access credential is sealed: neither the clear config column nor the sealed bytes carry it.
+    const credential = config.secretAccessKey ?? config.token;
+    const [settings] = await db.select().from(orgKeySettings).where(eq(orgKeySettings.orgId, org.id));
+    expect(JSON.stringify(settings.config)).not.toContain(credential);
+    expect(settings.sealedCredentials!.includes(Buffer.from(credential))).toBe(false);
 
     const meta = await storeSecret(db, { orgId: org.id, purpose: "connector", type: "api_token", label: "Zendesk", plaintext: Buffer.from(value), actor });
     const [row] = await db.select().from(vaultSecrets).where(eq(vaultSecrets.id, meta.id));

@@ -48,6 +48,10 @@ const KMS_ERRORS: Record<string, KeyProviderError["failure"]> = {
   UnrecognizedClientException: "access_denied",
   InvalidSignatureException: "access_denied",
   ExpiredTokenException: "access_denied",
+  AccessDenied: "access_denied", // STS AssumeRole refused (roleArn)
+  ExpiredToken: "access_denied",
+  RegionDisabledException: "misconfigured",
+  CredentialsProviderError: "misconfigured", // no static keys and nothing in the default chain
   NotFoundException: "wrong_key",
   InvalidKeyUsageException: "wrong_key",
   InvalidCiphertextException: "integrity",
