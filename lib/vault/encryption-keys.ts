@@ -13,10 +13,11 @@ import { asProviderError, withProviderTimeout } from "./envelope";
 import type { KeyProvider, KeyProviderConfig, KeyProviderKind } from "./key-provider";
 import { CUSTOMER_KINDS, forgetOrgProvider, loadConfig, orgTierAndSettings, sealConfigSecrets, splitConfig, storePolicy, type SettingsRow } from "./org-keys";
 import { buildKeyProvider, localKeyProvider } from "./providers";
-import { ZCustomerKeyProviderConfig } from "./providers/customer";
+import { ZKeyProviderConfig } from "./providers/customer";
 import { serviceKeyStatus } from "./service-keys";
 
-export const ZKeyProviderConfigInput = z.union([z.object({ kind: z.literal("local") }).strict(), ZCustomerKeyProviderConfig]);
+/** What PUT accepts: every kind, validated by the providers' own schemas (unknown fields → 400). */
+export const ZKeyProviderConfigInput = ZKeyProviderConfig;
 export type KeyProviderConfigInput = z.infer<typeof ZKeyProviderConfigInput>;
 
 export interface EncryptionKeysView {
