@@ -53,7 +53,21 @@ for (let i = 0; i < WARMUP + N && Date.now() < deadline; i++) {
 
 const { env } = await import("../lib/env");
 console.log(`vault decrypt-for-use, local key provider (${env().DATABASE_URL ? "Postgres" : "PGlite in memory"})`);
+// The two database round trips withSecret makes, alone: the row read and the audit event.
+const { recordAuditEvent } = await import("../lib/audit/record");
+const readSamples: number[] = [];
+const auditSamples: number[] = [];
+for (let i = 0; i < 1_200; i++) {
+  let t0 = performance.now();
+  await db.select().from(vaultSecrets).where(eq(vaultSecrets.id, secret.id));
+  if (i >= 200) readSamples.push(us(t0));
+  t0 = performance.now();
+  await recordAuditEvent(db, { orgId: org.id, product: "mcp", actor: SYSTEM_ACTOR, action: "bench.audit", decision: "allow" });
+  if (i >= 200) auditSamples.push(us(t0));
+}
 console.log(`  crypto only (HMAC + unwrap + AES-GCM):       ${fmt(summarise(cryptoSamples))}`);
+console.log(`  row read alone:                               ${fmt(summarise(readSamples))}`);
+console.log(`  audit event alone:                            ${fmt(summarise(auditSamples))}`);
 console.log(`  withSecret end to end (incl. audit write):    ${fmt(summarise(useSamples))}`);
 await closeDatabase();
 export {};
