@@ -130,7 +130,13 @@ export async function putEncryptionKeyProvider(ctx: AdminContext, input: KeyProv
       }
     }
   }
-  const sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart, ctx.db) : null;
+  let sealed: Awaited<ReturnType<typeof sealConfigSecrets>> | null = null;
+  try {
+    sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart, ctx.db) : null;
+  } catch (err) {
+    const pe = asProviderError(err);
+    throw new FortressError("unavailable", `The credentials could not be sealed: ${pe.message}`, { cause: pe, details: { failure: pe.failure } });
+  }
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const values = {

@@ -31,11 +31,30 @@ export function metadataOf(row: Row): SecretMetadata {
   };
 }
 
-/** At most the last 4 characters, and only of secrets of 12 characters or more. */
+/**
+ * At most the last 4 characters, and only of secrets of 12 characters or more. Works on the bytes:
+ * decoding the whole secret into a JS string would leave an un-zeroable copy of it in memory.
+ */
 export function lastFourOf(plaintext: Buffer): string | null {
-  const text = plaintext.toString("utf8");
-  const chars = [...text];
-  return chars.length >= 12 ? chars.slice(-4).join("") : null;
+  // UTF-8: every byte that is not a continuation byte (10xxxxxx) starts a character.
+  let chars = 0;
+  for (let i = 0; i < plaintext.length; i++) if ((plaintext[i] & 0xc0) !== 0x80) chars++;
+  if (chars < 12) return null;
+  let start = plaintext.length;
+  for (let seen = 0; start > 0 && seen < 4; ) {
+    start--;
+    if ((plaintext[start] & 0xc0) !== 0x80) seen++;
+  }
+  return plaintext.subarray(start).toString("utf8");
+}
+
+function checkInput(input: { label: string; type: string }) {
+  if (typeof input.label !== "string" || input.label.trim().length === 0 || input.label.length > 200) {
+    throw new FortressError("invalid_request", "label: 1 to 200 characters");
+  }
+  if (typeof input.type !== "string" || !/^[a-z0-9_.-]{1,64}$/.test(input.type)) {
+    throw new FortressError("invalid_request", "type: 1 to 64 characters a-z, 0-9, _ . -");
+  }
 }
 
 const FAILURE_TEXT: Record<KeyProviderFailure, string> = {
@@ -81,6 +100,7 @@ function checkPlaintext(p: Buffer) {
 
 export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<SecretMetadata> {
   checkPlaintext(input.plaintext);
+  checkInput(input);
   const id = randomUUID();
   const base = { orgId: input.orgId, secretId: id, actor: input.actor, meta: input.meta, product: input.product, purpose: input.purpose };
   try {
