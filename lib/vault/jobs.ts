@@ -4,7 +4,7 @@ import { and, gt, isNotNull, isNull, lte } from "drizzle-orm";
 import { vaultSecrets } from "@/db/schema";
 import type { Database } from "../db";
 import { enqueueEvent } from "../outbox/enqueue";
-import { runRewrap, type RewrapResult } from "./rewrap";
+import { migrateToCustomerKeys, runRewrap, type RewrapResult } from "./rewrap";
 import { retireDrainedVersions, rotateServiceKeyIfDue } from "./service-keys";
 
 const DAY_MS = 86_400_000;
@@ -15,11 +15,15 @@ export async function rotateServiceKeyJob(db: Database, now = new Date()) {
   return rotateServiceKeyIfDue(db, now);
 }
 
-/** A bounded slice of rewrap work, then retirement of every version nothing needs any more. */
-export async function rewrapJob(db: Database, now = new Date()): Promise<RewrapResult & { retired: number[] }> {
+/**
+ * A bounded slice of rewrap work, then retirement of every version nothing needs any more, then
+ * local blobs of orgs that now have a tested customer key moved to that key.
+ */
+export async function rewrapJob(db: Database, now = new Date()): Promise<RewrapResult & { retired: number[]; migrated: number }> {
   const result = await runRewrap(db, { batchSize: 200, maxBatches: 25 });
   const retired = result.done ? await retireDrainedVersions(db, now) : [];
-  return { ...result, retired };
+  const migrated = (await migrateToCustomerKeys(db, { batchSize: 200, maxBatches: 10 })).succeeded;
+  return { ...result, retired, migrated };
 }
 
 /** Deletes the rows of crypto-shredded secrets once their purge time has come. */

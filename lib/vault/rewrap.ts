@@ -2,7 +2,7 @@
 // tested customer key, to that key), in batches locked with FOR UPDATE SKIP LOCKED so several
 // instances can share the work. Progress (cursor and counters) commits with each batch, so a crash
 // loses at most the batch in flight and the next run resumes where the last one stopped.
-import { and, asc, eq, gt, isNotNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { orgKeySettings, vaultRewrapRuns, vaultSecrets } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record";
 import { SYSTEM_ACTOR } from "../context";
@@ -89,7 +89,6 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
   const first = await currentRun(db, target);
   if (!first) return { runId: null, targetVersion: target, processed: 0, succeeded: 0, failed: 0, done: true };
   let run: Run = first;
-  const keyring = serviceKeyring();
   let batches = 0;
   for (;;) {
     if (opts.maxBatches !== undefined && batches >= opts.maxBatches) break;
@@ -107,46 +106,7 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
         .limit(batchSize)
         .for("update", { skipLocked: true });
       if (rows.length === 0) return null;
-      const providers = new OrgProviders(tx);
-      let ok = 0;
-      let bad = 0;
-      const moved: { id: string; blob: Buffer; keyVersion: number; kind: KeyProviderKind }[] = [];
-      for (const row of rows) {
-        const binding = { orgId: row.orgId, objectId: row.id, purpose: row.purpose };
-        let plaintext: Buffer | undefined;
-        try {
-          const parsed = await verifyStored(row.blob!, binding, keyring, tx);
-          plaintext = await openVerified(parsed, binding, await providers.forOpen(row.orgId, parsed.providerKind));
-          const sealed = await sealWith(await providers.forSeal(row.orgId, parsed.providerKind), keyring, binding, plaintext, { version: target, db: tx });
-          moved.push({ id: row.id, blob: sealed.blob, keyVersion: sealed.keyVersion, kind: sealed.providerKind });
-          ok++;
-        } catch (err) {
-          bad++;
-          const pe = asProviderError(err);
-          await vaultAudit(tx, {
-            orgId: row.orgId,
-            secretId: row.id,
-            actor: SYSTEM_ACTOR,
-            purpose: row.purpose,
-            action: "vault.secret.rewrap_failed",
-            decision: "deny",
-            reason: pe.message,
-            metadata: { ...failureMetadata(pe), target_version: target },
-          });
-        } finally {
-          plaintext?.fill(0);
-        }
-      }
-      if (moved.length) {
-        // One statement per batch, not one per row.
-        const values = sql.join(
-          moved.map((m) => sql`(${m.id}::uuid, ${m.blob}::bytea, ${m.keyVersion}::int, ${m.kind}::text)`),
-          sql`, `,
-        );
-        await tx.execute(
-          sql`UPDATE vault_secrets AS s SET blob = v.blob, key_version = v.kv, key_provider = v.kind FROM (VALUES ${values}) AS v(id, blob, kv, kind) WHERE s.id = v.id`,
-        );
-      }
+      const { ok, bad } = await resealRows(tx, rows, target);
       const last = rows[rows.length - 1].id;
       const [updated]: Run[] = await tx
         .update(vaultRewrapRuns)
@@ -183,6 +143,97 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
     run = outcome;
   }
   return { runId: run.id, targetVersion: target, processed: run.processed, succeeded: run.succeeded, failed: run.failed, done: false };
+}
+
+type RowToMove = { id: string; orgId: string; purpose: string; blob: Buffer | null };
+
+/** Opens each row's blob and reseals it under `target` with the org's current provider; one UPDATE. */
+async function resealRows(tx: Tx, rows: RowToMove[], target: number): Promise<{ ok: number; bad: number }> {
+  const keyring = serviceKeyring();
+  const providers = new OrgProviders(tx);
+  let ok = 0;
+  let bad = 0;
+  const moved: { id: string; blob: Buffer; keyVersion: number; kind: KeyProviderKind }[] = [];
+  for (const row of rows) {
+    const binding = { orgId: row.orgId, objectId: row.id, purpose: row.purpose };
+    let plaintext: Buffer | undefined;
+    try {
+      const parsed = await verifyStored(row.blob!, binding, keyring, tx);
+      plaintext = await openVerified(parsed, binding, await providers.forOpen(row.orgId, parsed.providerKind));
+      const sealed = await sealWith(await providers.forSeal(row.orgId, parsed.providerKind), keyring, binding, plaintext, { version: target, db: tx });
+      moved.push({ id: row.id, blob: sealed.blob, keyVersion: sealed.keyVersion, kind: sealed.providerKind });
+      ok++;
+    } catch (err) {
+      bad++;
+      const pe = asProviderError(err);
+      await vaultAudit(tx, {
+        orgId: row.orgId,
+        secretId: row.id,
+        actor: SYSTEM_ACTOR,
+        purpose: row.purpose,
+        action: "vault.secret.rewrap_failed",
+        decision: "deny",
+        reason: pe.message,
+        metadata: { ...failureMetadata(pe), target_version: target },
+      });
+    } finally {
+      plaintext?.fill(0);
+    }
+  }
+  if (moved.length) {
+    // One statement per batch, not one per row.
+    const values = sql.join(
+      moved.map((m) => sql`(${m.id}::uuid, ${m.blob}::bytea, ${m.keyVersion}::int, ${m.kind}::text)`),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`UPDATE vault_secrets AS s SET blob = v.blob, key_version = v.kv, key_provider = v.kind FROM (VALUES ${values}) AS v(id, blob, kv, kind) WHERE s.id = v.id`,
+    );
+  }
+  return { ok, bad };
+}
+
+/**
+ * Moves blobs still sealed by the local key of orgs that now have a tested customer key (a SOHO org
+ * that became Bank) to that key, so only the customer's key opens them. Bounded per call; a row that
+ * fails is skipped (cursor) and audited, and retried at the next call.
+ */
+export async function migrateToCustomerKeys(db: Database, opts: { batchSize?: number; maxBatches?: number } = {}): Promise<{ processed: number; succeeded: number; failed: number }> {
+  const batchSize = opts.batchSize ?? 200;
+  const active = await activeVersion(db);
+  const target = active?.version ?? 1;
+  let cursor: string | null = null;
+  const total = { processed: 0, succeeded: 0, failed: 0 };
+  for (let batch = 0; opts.maxBatches === undefined || batch < opts.maxBatches; batch++) {
+    const from: string | null = cursor;
+    const result: { n: number; ok: number; bad: number; last: string } | null = await db.transaction(async (tx) => {
+      const conds = [
+        isNotNull(vaultSecrets.blob),
+        eq(vaultSecrets.keyProvider, "local"),
+        ne(orgKeySettings.providerKind, "local"),
+        eq(orgKeySettings.testOk, true),
+        eq(orgKeySettings.testedConfigVersion, orgKeySettings.configVersion),
+      ];
+      if (from) conds.push(gt(vaultSecrets.id, from));
+      const rows = await tx
+        .select({ id: vaultSecrets.id, orgId: vaultSecrets.orgId, purpose: vaultSecrets.purpose, blob: vaultSecrets.blob })
+        .from(vaultSecrets)
+        .innerJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
+        .where(and(...conds))
+        .orderBy(asc(vaultSecrets.id))
+        .limit(batchSize)
+        .for("update", { of: vaultSecrets, skipLocked: true });
+      if (rows.length === 0) return null;
+      const { ok, bad } = await resealRows(tx, rows, target);
+      return { n: rows.length, ok, bad, last: rows[rows.length - 1].id };
+    });
+    if (!result) break;
+    cursor = result.last;
+    total.processed += result.n;
+    total.succeeded += result.ok;
+    total.failed += result.bad;
+  }
+  return total;
 }
 
 /** Org key configurations carry sealed credentials too; they move forward the same way. */
