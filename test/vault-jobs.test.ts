@@ -9,6 +9,10 @@ import { startScheduler } from "@/lib/scheduler";
 import { destroySecret, rotateSecret, storeSecret } from "@/lib/vault";
 import { credentialExpiryJob, purgeDestroyedSecretsJob, VAULT_JOBS } from "@/lib/vault/jobs";
 import { newOrg } from "./helpers";
+import { isolateDatabase } from "./vault-isolated-db";
+
+// The jobs act on every org of the database: alone on a shared Postgres they would touch other files' data.
+isolateDatabase("vault_jobs");
 
 const DAY = 86_400_000;
 const store = async (orgId: string, expiresAt: Date | null) =>
@@ -40,9 +44,9 @@ describe("vault jobs", () => {
     const db = await getDb();
     const meta = await store(org.id, null);
     await destroySecret(db, { orgId: org.id, secretId: meta.id }, { actor: SYSTEM_ACTOR });
-    expect(await purgeDestroyedSecretsJob(db, new Date(Date.now() + 71 * 3_600_000))).toBe(0);
+    await purgeDestroyedSecretsJob(db, new Date(Date.now() + 71 * 3_600_000));
     expect(await db.select().from(vaultSecrets).where(eq(vaultSecrets.id, meta.id))).toHaveLength(1);
-    expect(await purgeDestroyedSecretsJob(db, new Date(Date.now() + 72 * 3_600_000 + 1000))).toBe(1);
+    expect(await purgeDestroyedSecretsJob(db, new Date(Date.now() + 72 * 3_600_000 + 1000))).toBeGreaterThanOrEqual(1);
     expect(await db.select().from(vaultSecrets).where(eq(vaultSecrets.id, meta.id))).toHaveLength(0);
   });
 

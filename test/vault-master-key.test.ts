@@ -12,6 +12,9 @@ import { storeSecret, withSecret } from "@/lib/vault";
 import { masterKey, resetMasterKeyForTests } from "@/lib/vault/master-key";
 import { serviceKeyring } from "@/lib/vault/service-keys";
 import { newOrg } from "./helpers";
+import { isolateDatabase } from "./vault-isolated-db";
+
+isolateDatabase("vault_master_key");
 
 const original = { dir: process.env.FORTRESS_DATA_DIR, key: process.env.FORTRESS_MASTER_KEY };
 afterEach(() => {

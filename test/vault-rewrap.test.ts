@@ -13,6 +13,9 @@ import { localKeyProvider } from "@/lib/vault/providers";
 import { runRewrap } from "@/lib/vault/rewrap";
 import { RETIRE_GRACE_MS, retireDrainedVersions, rotateServiceKey, rotateServiceKeyIfDue, serviceKeyring, serviceKeyStatus } from "@/lib/vault/service-keys";
 import { newOrg } from "./helpers";
+import { isolateDatabase } from "./vault-isolated-db";
+
+isolateDatabase("vault_rewrap");
 
 const N = Number(process.env.RW_N ?? 10_000);
 const BATCH = N / 20;
