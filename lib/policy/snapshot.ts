@@ -3,7 +3,7 @@
 // message costs at most a few seconds of staleness. Loading failures fail closed ("unavailable"):
 // no snapshot, no decision.
 import { getDb, type DbOrTx } from "../db";
-import { FortressError, isFortressError } from "../errors";
+import { FortressError } from "../errors";
 import { logger } from "../log";
 import { policyBus, publishPolicyChange, type PolicyBus } from "./bus";
 import { bumpPolicyVersion } from "./change";
@@ -90,7 +90,6 @@ export class SnapshotCache {
       const source = await this.options.load(orgId);
       return { orgId, version: source.version, source, compiled: compilePolicy(source), loadedAt: this.now() };
     } catch (err) {
-      if (isFortressError(err) && err.code === "not_found") throw err;
       logger().error({ err, orgId }, "policy snapshot could not be loaded; refusing (fail closed)");
       throw new FortressError("unavailable", "The policy store is temporarily unavailable", { cause: err });
     }
