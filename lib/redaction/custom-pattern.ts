@@ -8,14 +8,16 @@
 //    - no backreferences (\1, \k<name>) and no lookarounds: they defeat any simple cost bound;
 //    - no repeated group that itself contains a quantifier or an alternation ((a+)+, (a|ab)*):
 //      this is what makes backtracking exponential;
-//    - a cost budget: the product over quantifiers of (max repetitions + 1), an open-ended one
-//      (*, +, {n,}) counting as a whole chunk (CHUNK characters), times the alternation branches.
-//      One open-ended quantifier passes (\w+, MRN-\d+); two overlapping ones (\d+\d+, .*x.*y), which
-//      are quadratic or worse per start position, do not: bound them ({1,64}) instead;
+//    - open-ended repetitions are capped: *, + and {n,} become {0,64}, {1,64} and {n,n+64}
+//      (REPEAT_CAP), so no quantifier can try more than 65 lengths from one position. A PII token
+//      longer than that per repeated atom is not a realistic target;
+//    - a cost budget: the product over quantifiers of (max repetitions + 1), times the alternation
+//      branches, at most COST_BUDGET. It bounds the backtracking from one start position, so
+//      \w+@\w+ (65² paths) passes while .*a.*b.*c (65³) or \d{1,1000}\d{1,1000} does not;
 //    - at most MAX_PATTERN_LENGTH characters; it must compile and must not match the empty string.
 // 2. At run time patterns only ever see bounded chunks (CHUNK characters, overlapping by OVERLAP), so
-//    the work per chunk is bounded by CHUNK × budget whatever the document's size. A match longer than
-//    OVERLAP characters that straddles two chunks may be cut short; PII tokens are far shorter.
+//    one chunk costs at most CHUNK × COST_BUDGET steps and a document is linear in its size. A match
+//    longer than OVERLAP characters that straddles two chunks may be cut short; PII tokens are shorter.
 //
 // Masking: the pattern's literal prefix is kept ("MRN-\d{8}" → "MRN-████████", as in the product
 // guide) and every letter or digit after it becomes █; punctuation keeps the shape readable. A match
@@ -25,7 +27,8 @@ import { BLOCK } from "./detectors";
 export const MAX_PATTERN_LENGTH = 200;
 export const CHUNK = 1024;
 export const OVERLAP = 256;
-export const COST_BUDGET = 100_000;
+export const COST_BUDGET = 5_000;
+export const REPEAT_CAP = 64;
 const MAX_BOUNDED_REPEAT = 1000;
 
 export interface ParsedPattern {
@@ -51,11 +54,12 @@ interface Frame {
 }
 
 /** Static analysis of a regex body; throws PatternError explaining the first problem found. */
-function analyse(body: string): { cost: number } {
+function analyse(body: string): { cost: number; rewritten: string } {
   const stack: Frame[] = [{ hasQuant: false, hasAlt: false, branches: 1 }];
   let cost = 1;
   let last: "none" | "atom" | Frame = "none";
   let i = 0;
+  let out = "";
   const quant = (max: number, at: number) => {
     if (last === "none") throw new PatternError(`Nothing to repeat at position ${at}`);
     if (typeof last === "object" && (last.hasQuant || last.hasAlt) && max > 1) {
@@ -63,8 +67,8 @@ function analyse(body: string): { cost: number } {
         `Repeated group containing ${last.hasQuant ? "a quantifier" : "an alternation"} at position ${at} (catastrophic backtracking risk); rewrite it without nesting`,
       );
     }
-    if (max !== Infinity && max > MAX_BOUNDED_REPEAT) throw new PatternError(`Repetition above ${MAX_BOUNDED_REPEAT} at position ${at}`);
-    cost *= max === Infinity ? CHUNK + 1 : max + 1;
+    if (max > MAX_BOUNDED_REPEAT) throw new PatternError(`Repetition above ${MAX_BOUNDED_REPEAT} at position ${at}`);
+    cost *= max + 1;
     stack[stack.length - 1].hasQuant = true;
     last = "none";
   };
@@ -74,13 +78,12 @@ function analyse(body: string): { cost: number } {
       const e = body[i + 1];
       if (e === undefined) throw new PatternError("Pattern ends with a lone backslash");
       if (/[1-9]/.test(e) || (e === "k" && body[i + 2] === "<")) throw new PatternError(`Backreference at position ${i} is not allowed`);
-      if ((e === "p" || e === "P") && body[i + 2] === "{") {
-        const close = body.indexOf("}", i);
-        i = close === -1 ? body.length : close + 1;
-      } else if (e === "u" && body[i + 2] === "{") {
+      const from = i;
+      if ((e === "p" || e === "P" || e === "u") && body[i + 2] === "{") {
         const close = body.indexOf("}", i);
         i = close === -1 ? body.length : close + 1;
       } else i += 2;
+      out += body.slice(from, i);
       last = "atom";
       continue;
     }
@@ -90,6 +93,7 @@ function analyse(body: string): { cost: number } {
       if (body[j] === "]") j++;
       while (j < body.length && body[j] !== "]") j += body[j] === "\\" ? 2 : 1;
       if (j >= body.length) throw new PatternError(`Unclosed character class at position ${i}`);
+      out += body.slice(i, j + 1);
       i = j + 1;
       last = "atom";
       continue;
@@ -100,7 +104,9 @@ function analyse(body: string): { cost: number } {
         if (k[0] === "=" || k[0] === "!" || k === "<=" || k === "<!") throw new PatternError(`Lookaround at position ${i} is not allowed`);
       }
       stack.push({ hasQuant: false, hasAlt: false, branches: 1 });
-      i += body[i + 1] === "?" ? (body[i + 2] === ":" ? 3 : body.indexOf(">", i) + 1 || body.length) : 1;
+      const next = body[i + 1] === "?" ? (body[i + 2] === ":" ? i + 3 : body.indexOf(">", i) + 1 || body.length) : i + 1;
+      out += body.slice(i, next);
+      i = next;
       last = "none";
       continue;
     }
@@ -111,6 +117,7 @@ function analyse(body: string): { cost: number } {
       const parent = stack[stack.length - 1];
       if (f.hasQuant) parent.hasQuant = true;
       last = f;
+      out += c;
       i++;
       continue;
     }
@@ -119,31 +126,36 @@ function analyse(body: string): { cost: number } {
       f.hasAlt = true;
       f.branches++;
       last = "none";
+      out += c;
       i++;
       continue;
     }
     if (c === "*" || c === "+" || c === "?") {
-      quant(c === "?" ? 1 : Infinity, i);
+      quant(c === "?" ? 1 : REPEAT_CAP, i);
+      out += c === "?" ? "?" : c === "*" ? `{0,${REPEAT_CAP}}` : `{1,${REPEAT_CAP}}`;
       i++;
-      if (body[i] === "?") i++;
+      if (body[i] === "?") out += body[i++];
       continue;
     }
     if (c === "{") {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(body.slice(i, i + 16));
       if (m) {
-        const max = m[2] === undefined ? Number(m[1]) : m[3] === "" ? Infinity : Number(m[3]);
+        const open = m[2] !== undefined && m[3] === "";
+        const max = m[2] === undefined ? Number(m[1]) : open ? Number(m[1]) + REPEAT_CAP : Number(m[3]);
         quant(max, i);
+        out += open ? `{${m[1]},${max}}` : m[0];
         i += m[0].length;
-        if (body[i] === "?") i++;
+        if (body[i] === "?") out += body[i++];
         continue;
       }
     }
     last = c === "^" || c === "$" ? "none" : "atom";
+    out += c;
     i++;
   }
   if (stack.length !== 1) throw new PatternError("Unclosed group");
   cost *= stack[0].branches;
-  return { cost };
+  return { cost, rewritten: out };
 }
 
 /** Length of the pattern's leading literal text ("MRN-\d{8}" → "MRN-" → 4). */
@@ -203,19 +215,22 @@ export function compileCustomPattern(src: string): CompiledCustomPattern {
   if (typeof src !== "string" || src.length === 0) throw new PatternError("Pattern is empty");
   if (src.length > MAX_PATTERN_LENGTH) throw new PatternError(`Pattern longer than ${MAX_PATTERN_LENGTH} characters`);
   const { body, flags } = splitPattern(src);
-  let regex: RegExp;
   try {
-    regex = new RegExp(body, `${flags}g`);
+    new RegExp(body, `${flags}g`);
   } catch (err) {
     throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
   }
-  const { cost } = analyse(body);
+  const { cost, rewritten } = analyse(body);
   if (cost > COST_BUDGET) {
-    throw new PatternError(
-      "Pattern too costly to run safely: use at most one open-ended repetition (+, *, {n,}) and bound the others, e.g. \\w{1,64}",
-    );
+    throw new PatternError("Pattern too costly to run safely: too many or too large repetitions in a row (e.g. .*a.*b.*c); bound them, e.g. \\w{1,20}");
   }
-  if (new RegExp(`^(?:${body})$`, flags).test("")) throw new PatternError("Pattern matches the empty string");
+  let regex: RegExp;
+  try {
+    regex = new RegExp(rewritten, `${flags}g`);
+  } catch (err) {
+    throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
+  }
+  if (new RegExp(`^(?:${rewritten})$`, flags).test("")) throw new PatternError("Pattern matches the empty string");
   const compiled = { regex, prefixLength: literalPrefixLength(body) };
   if (cache.size > 1000) cache.clear();
   cache.set(src, compiled);
