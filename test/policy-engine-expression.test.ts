@@ -100,8 +100,7 @@ describe("attribute expressions", () => {
     const attrs = fc.record({ dept: fc.constantFrom(...vals), loc: fc.constantFrom(...vals), groups: fc.subarray(vals) });
     const oracle = (n: Node, a: Record<string, string | string[]>): boolean => {
       if (n.k === "not") return !oracle(n.x, a);
-      if (n.k === "and") return oracle(n.l, a) && oracle(n.r, a);
-      if (n.k === "or") return oracle(n.l, a) || oracle(n.r, a);
+      if (n.k !== "cmp") return n.k === "and" ? oracle(n.l, a) && oracle(n.r, a) : oracle(n.l, a) || oracle(n.r, a);
       const x = a[n.a];
       if (x === undefined) return false;
       if (n.op === "in") return typeof x === "string" ? (n.v as string[]).includes(x) : x.some((e) => (n.v as string[]).includes(e));

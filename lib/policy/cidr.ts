@@ -83,3 +83,17 @@ export function matchesAny(cidrs: ParsedCidr[], address: string | ParsedAddress 
   for (const c of cidrs) if (cidrContains(c, parsed)) return true;
   return false;
 }
+
+const addressCache = new Map<string, ParsedAddress | null>();
+
+/** parseAddress memoised (clients repeat their addresses); results are frozen because they are shared. */
+export function parseAddressCached(address: string): ParsedAddress | null {
+  let hit = addressCache.get(address);
+  if (hit === undefined) {
+    hit = parseAddress(address);
+    if (hit) Object.freeze(hit);
+    if (addressCache.size >= 10_000) addressCache.clear();
+    addressCache.set(address, hit);
+  }
+  return hit;
+}
