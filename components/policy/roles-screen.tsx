@@ -44,8 +44,8 @@ function RolesList() {
           <TableHeader>
             <TableRow className="hover:bg-transparent">
               <TableHead>Role</TableHead>
-              <TableHead>Allowed</TableHead>
-              <TableHead>Denied</TableHead>
+              <TableHead>Allows</TableHead>
+              <TableHead>Explicit deny</TableHead>
               <TableHead className="hidden sm:table-cell">Holders</TableHead>
               <TableHead className="hidden md:table-cell">Changed</TableHead>
             </TableRow>
@@ -80,7 +80,7 @@ function RoleRow({ role }: { role: Role }) {
         <Badge variant="success">{role.counts.allowed} allowed</Badge>
       </TableCell>
       <TableCell>
-        {role.counts.denied > 0 ? <Badge variant="destructive">{role.counts.denied} denied</Badge> : <span className="text-muted-foreground">—</span>}
+        {role.counts.denied > 0 ? <Badge variant="destructive">{role.counts.denied} deny</Badge> : <span className="text-muted-foreground">—</span>}
       </TableCell>
       <TableCell className="hidden sm:table-cell">{role.counts.assignments}</TableCell>
       <TableCell className="hidden md:table-cell" title={formatDateTime(role.updated_at)}>

@@ -8,7 +8,7 @@ import { ConfirmDialog, useConfirmTarget } from "@/components/console/confirm-di
 import { EmptyRow, ErrorRow, LoadingRows } from "@/components/console/data-states";
 import { useIdentity } from "@/components/console/identity";
 import { NoAccess } from "@/components/console/no-access";
-import { useMembers } from "@/components/console/queries";
+import { useMembers, useServiceAccounts } from "@/components/console/queries";
 import { canManageOrg, canReadOrg } from "@/components/console/types";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -34,6 +34,7 @@ function RulesList() {
   const roles = useRoles();
   const resources = usePolicyResources();
   const members = useMembers();
+  const accounts = useServiceAccounts();
   const qc = useQueryClient();
   const toast = useToast();
   const [editing, setEditing] = React.useState<Rule | "new" | null>(null);
@@ -51,7 +52,9 @@ function RulesList() {
     r.scope.role_id
       ? `Role: ${roleName(r.scope.role_id)}`
       : r.scope.subject
-        ? (members.items.find((m) => m.id === r.scope.subject!.id)?.email ?? "One person or service account")
+        ? (members.items.find((m) => m.id === r.scope.subject!.id)?.email ??
+          accounts.items.find((a) => a.id === r.scope.subject!.id)?.name ??
+          "A former member")
         : "Everyone";
   const on = (r: Rule) => {
     if (r.target.pat_key_id) return `PAT key ${resources.data?.pat_keys.find((k) => k.id === r.target.pat_key_id)?.label ?? ""}`;
