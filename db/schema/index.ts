@@ -5,3 +5,4 @@ export * from "./outbox";
 export * from "./connectors";
 export * from "./pat-keys";
 export * from "./policy";
+export * from "./vault";
