@@ -9,7 +9,7 @@ import { getDb } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { closePolicyBus, memoryBus, policyBus, postgresBus, redisBus, type PolicyBus } from "@/lib/policy/bus";
 import { invalidatePolicy, resetPolicySnapshotsForTests, SnapshotCache, subscribePolicyChanges, getPolicySnapshot } from "@/lib/policy/snapshot";
-import { loadPolicySource } from "@/lib/policy/store";
+import { loadPolicySource, loadPolicyVersion } from "@/lib/policy/store";
 import { closeRedis } from "@/lib/redis";
 import { call, newOrg } from "./helpers";
 import { seedConnector } from "./policy-admin-fixtures";
@@ -187,6 +187,36 @@ describe("snapshot cache", () => {
     now += 2;
     await cache.get(owner.org.id);
     expect(loads).toBe(2);
+    cache.close();
+  });
+
+  it("after the max-age, keeps the snapshot when the stored version is unchanged and reloads when a message was lost", async () => {
+    const owner = await newOrg("Acme");
+    let now = 1_000_000;
+    let loads = 0;
+    let checks = 0;
+    const cache = new SnapshotCache({
+      load: async (orgId) => {
+        loads++;
+        return loader(orgId);
+      },
+      version: async (orgId) => {
+        checks++;
+        return loadPolicyVersion(await getDb(), orgId);
+      },
+      bus: memoryBus(), // hears nothing from the writer: the "lost message" case
+      maxAgeMs: 5_000,
+      now: () => now,
+    });
+    const first = await cache.get(owner.org.id);
+    now += 6_000;
+    expect(await cache.get(owner.org.id)).toMatchObject({ version: first.version });
+    expect([loads, checks]).toEqual([1, 1]);
+    await invalidatePolicy(owner.org.id); // bumps the stored version; this cache's bus never hears it
+    expect((await cache.get(owner.org.id)).version).toBe(first.version); // within max-age: still the old one
+    now += 6_000;
+    expect((await cache.get(owner.org.id)).version).not.toBe(first.version);
+    expect([loads, checks]).toEqual([2, 2]);
     cache.close();
   });
 
