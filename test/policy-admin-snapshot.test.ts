@@ -157,6 +157,20 @@ describe.skipIf(!pgUp)("invalidation through Postgres LISTEN/NOTIFY", () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(seenA).toEqual([orgId]); // its own echo is ignored
       expect(seenB).toEqual([orgId]);
+
+      // The server drops the LISTEN connections (restart, idle kill): they come back by themselves.
+      const { Client } = await import("pg");
+      const admin = new Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN fortress_policy' AND pid <> pg_backend_pid()",
+      );
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 1500));
+      await Promise.all([a.ready(), b.ready()]);
+      const again = "33333333-3333-4333-8333-333333333333";
+      await a.publish(again);
+      expect(await eventually(() => seenB.includes(again), 5000)).toBe(true);
     } finally {
       await a.close();
       await b.close();
