@@ -77,7 +77,7 @@ function render(client: QueryClient, role: ConsoleRole, element: React.ReactElem
     role,
   };
   return renderToString(
-    React.createElement(QueryClientProvider, { client }, React.createElement(IdentityProvider, { identity }, element)),
+    React.createElement(QueryClientProvider, { client }, React.createElement(IdentityProvider, { identity, children: element })),
   ).replaceAll("<!-- -->", "");
 }
 
