@@ -235,8 +235,9 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
     if (effect === "allow" && !allowedBy) allowedBy = role;
   }
   if (!allowedBy) {
-    const reason = roles.length === 0 ? `No role assigned; nothing is allowed (${resourceLabel(resource)})` : `No role grants ${resourceLabel(resource)}`;
-    trace.push({ layer: "role", outcome: "deny", detail: roles.length === 0 ? reason : `${reason} (roles: ${roles.map((r) => r.name).join(", ")})` });
+    const reason = `No role grants ${resourceLabel(resource)}`;
+    const held = roles.length === 0 ? `no role assigned to this ${principal.kind === "user" ? "user" : "service account"}` : `roles: ${roles.map((r) => r.name).join(", ")}`;
+    trace.push({ layer: "role", outcome: "deny", detail: `${reason} (${held}; deny by default)` });
     skip(trace, "rule");
     return deny("role", reason);
   }
