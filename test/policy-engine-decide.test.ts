@@ -273,6 +273,9 @@ describe("effective redaction", () => {
         { name: "ACC", pattern: "ACC-\\d{6}" },
       ],
     });
+    // Cached and shared, so frozen; the source stays the caller's, untouched.
+    expect(Object.isFrozen(d.redaction)).toBe(true);
+    expect(Object.isFrozen(org.custom)).toBe(false);
     // On another connector the org's email switch stands; denies carry redaction settings too.
     expect(decide(p, USER, request("c2", "x"), NOW).decision.redaction.email).toBe(true);
   });
