@@ -6,18 +6,11 @@ export { applyRateLimits, decide, decideWithoutCounting, type EngineDecision, ty
 export { parseExpression } from "./expression";
 export { ZRuleCondition } from "./rule-condition";
 
-// TEMPORARY until the redaction engine lands (lib/redaction): a minimal email-only preview.
-import type { RedactionCounts, RedactionSettings } from "../redaction";
+export { MAX_PATTERN_LENGTH, redactText } from "../redaction";
+import { validateCustomPattern as check } from "../redaction";
+
+/** Throws with the engine's explanation when a custom pattern may not be stored (ReDoS guard). */
 export function validateCustomPattern(pattern: string): void {
-  new RegExp(pattern);
-}
-export function redactText(text: string, settings: RedactionSettings): { value: string; counts: RedactionCounts } {
-  const counts: RedactionCounts = {};
-  let value = text;
-  if (settings.email)
-    value = value.replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, (m) => {
-      counts.email = (counts.email ?? 0) + 1;
-      return m.replace(/[^@.]/g, "█");
-    });
-  return { value, counts };
+  const result = check(pattern);
+  if (!result.ok) throw new Error(result.error);
 }

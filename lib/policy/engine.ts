@@ -4,7 +4,7 @@
 // `applyRateLimits` consumes atomically (all or none) through the shared counter, so a call refused
 // by one limit never eats another limit's budget, and nothing is counted for a call already denied.
 import type { RedactionSettings } from "../redaction";
-import { matchesAny, parseAddress } from "./cidr";
+import { matchesAny, parseAddressCached } from "./cidr";
 import {
   actionKey,
   ANY_TARGET,
@@ -69,11 +69,11 @@ const FLAGS = ["email", "phone", "ssn", "creditCard"] as const;
  */
 export function effectiveRedaction(policy: CompiledPolicy, roles: CompiledRole[], connectorId: string | undefined): RedactionSettings {
   const org = policy.redaction?.org ?? DEFAULT_REDACTION;
-  const out: RedactionSettings = { email: org.email, phone: org.phone, ssn: org.ssn, creditCard: org.creditCard, custom: org.custom ?? [] };
-  let custom = out.custom;
+  // A fresh list (never the source's array): the engine freezes what it caches.
+  const custom = [...(org.custom ?? [])];
+  const out: RedactionSettings = { email: org.email, phone: org.phone, ssn: org.ssn, creditCard: org.creditCard, custom };
   const addCustom = (list: RedactionSettings["custom"] | undefined) => {
     if (!list?.length) return;
-    if (custom === out.custom) custom = [...custom];
     for (const p of list) if (!custom.some((c) => c.name === p.name && c.pattern === p.pattern)) custom.push(p);
   };
   for (const f of FLAGS) {
@@ -94,8 +94,22 @@ export function effectiveRedaction(policy: CompiledPolicy, roles: CompiledRole[]
     for (const f of FLAGS) if (typeof conn[f] === "boolean") out[f] = conn[f] as boolean;
     addCustom(conn.custom);
   }
-  out.custom = custom;
   return out;
+}
+
+/** effectiveRedaction memoised per compiled policy; the result is frozen because it is shared. */
+function cachedRedaction(policy: CompiledPolicy, roles: CompiledRole[], connectorId: string | undefined): RedactionSettings {
+  let byConnector = policy.redactionCache.get(roles);
+  if (!byConnector) policy.redactionCache.set(roles, (byConnector = new Map()));
+  const k = connectorId ?? "";
+  let hit = byConnector.get(k);
+  if (!hit) {
+    hit = effectiveRedaction(policy, roles, connectorId);
+    Object.freeze(hit.custom);
+    Object.freeze(hit);
+    if (byConnector.size < 10_000) byConnector.set(k, hit);
+  }
+  return hit;
 }
 
 export function resourceLabel(r: PolicyResource): string {
@@ -106,7 +120,20 @@ function toggleReason(r: PolicyResource): string {
   return r.kind === "connector_action" ? `Connector ${r.connectorSlug} is disabled` : `PAT key ${r.label} is disabled`;
 }
 
+const NO_ROLES: CompiledRole[] = [];
+const MAX_CACHED_RESOURCES = 100_000;
+
 function rulesFor(policy: CompiledPolicy, r: PolicyResource): CompiledRule[] {
+  const key = r.kind === "connector_action" ? actionKey(r.connectorId, r.action) : patKeyKey(r.patKeyId);
+  let hit = policy.rulesForResource.get(key);
+  if (!hit) {
+    hit = mergeRules(policy, r);
+    if (policy.rulesForResource.size < MAX_CACHED_RESOURCES) policy.rulesForResource.set(key, hit);
+  }
+  return hit;
+}
+
+function mergeRules(policy: CompiledPolicy, r: PolicyResource): CompiledRule[] {
   const lists: CompiledRule[][] = [];
   const push = (k: string) => {
     const l = policy.rulesByTarget.get(k);
@@ -166,8 +193,8 @@ function skip(trace: TraceStep[], ...layers: TraceStep["layer"][]) {
 export function decide(policy: CompiledPolicy, principal: PolicySubject, request: PolicyRequest, now: Date): Evaluation {
   const resource = request.resource;
   const sKey = subjectKey(principal.kind, principal.id);
-  const roles = policy.subjectRoles.get(sKey) ?? [];
-  const redaction = effectiveRedaction(policy, roles, resource.kind === "connector_action" ? resource.connectorId : undefined);
+  const roles = policy.subjectRoles.get(sKey) ?? NO_ROLES;
+  const redaction = cachedRedaction(policy, roles, resource.kind === "connector_action" ? resource.connectorId : undefined);
   const trace: TraceStep[] = [];
   const deny = (layer: TraceStep["layer"], reason: string, ruleId?: string): Evaluation => ({
     decision: { effect: "deny", layer, reason, ruleId, redaction, trace },
@@ -207,8 +234,9 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
     if (effect === "allow" && !allowedBy) allowedBy = role;
   }
   if (!allowedBy) {
-    const reason = roles.length === 0 ? `No role assigned; nothing is allowed (${resourceLabel(resource)})` : `No role grants ${resourceLabel(resource)}`;
-    trace.push({ layer: "role", outcome: "deny", detail: roles.length === 0 ? reason : `${reason} (roles: ${roles.map((r) => r.name).join(", ")})` });
+    const reason = `No role grants ${resourceLabel(resource)}`;
+    const held = roles.length === 0 ? `no role assigned to this ${principal.kind === "user" ? "user" : "service account"}` : `roles: ${roles.map((r) => r.name).join(", ")}`;
+    trace.push({ layer: "role", outcome: "deny", detail: `${reason} (${held}; deny by default)` });
     skip(trace, "rule");
     return deny("role", reason);
   }
@@ -216,7 +244,7 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
 
   // Layer 3: the rules that apply to this subject and resource, in the order they were written.
   const pending: PendingRateLimit[] = [];
-  let parsedIp: ReturnType<typeof parseAddress> | undefined;
+  let parsedIp: ReturnType<typeof parseAddressCached> | undefined;
   let rulesSeen = 0;
   for (const rule of rulesFor(policy, resource)) {
     if (!applies(rule, sKey, roles)) continue;
@@ -233,7 +261,7 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
         break;
       }
       case "ip_allowlist": {
-        if (parsedIp === undefined) parsedIp = request.clientIp === null ? null : parseAddress(request.clientIp);
+        if (parsedIp === undefined) parsedIp = request.clientIp === null ? null : parseAddressCached(request.clientIp);
         if (!parsedIp || !matchesAny(c.cidrs, parsedIp)) {
           const list = c.cidrs.length > 4 ? `${c.cidrs.slice(0, 4).map((x) => x.source).join(", ")}, …` : c.cidrs.map((x) => x.source).join(", ");
           const reason = parsedIp

@@ -10,14 +10,14 @@ import { FortressError, notFound } from "../errors";
 import { validate } from "../http/body";
 import type { RedactionCounts, RedactionSettings } from "../redaction";
 import { orgTier, policyChange } from "./change";
-import { redactText, validateCustomPattern } from "./engine-bridge";
+import { MAX_PATTERN_LENGTH, redactText, validateCustomPattern } from "./engine-bridge";
 import type { ChangeContext } from "./index";
 
 export const DEFAULT_REDACTION: RedactionSettings = { email: true, phone: true, ssn: true, creditCard: true, custom: [] };
 
 export const ZCustomPattern = z.object({
   name: z.string().trim().min(1, "is required").max(50),
-  pattern: z.string().min(1, "is required").max(500),
+  pattern: z.string().min(1, "is required").max(MAX_PATTERN_LENGTH),
 });
 export const ZRedactionSettings = z.object({
   email: z.boolean(),
@@ -25,14 +25,14 @@ export const ZRedactionSettings = z.object({
   ssn: z.boolean(),
   creditCard: z.boolean(),
   custom: z.array(ZCustomPattern).max(20).default([]),
-});
+}).strict(); // a misspelt switch ("credit_card") must not be silently ignored
 export const ZRedactionOverride = z.object({
   email: z.boolean().optional(),
   phone: z.boolean().optional(),
   ssn: z.boolean().optional(),
   creditCard: z.boolean().optional(),
   custom: z.array(ZCustomPattern).max(20).optional(),
-});
+}).strict();
 
 export type OverrideScope = "role" | "connector";
 
@@ -206,6 +206,5 @@ export async function previewRedaction(db: DbOrTx, orgId: string, raw: unknown):
   } else {
     settings = (await getRedaction(db, orgId)).org;
   }
-  const { value, counts } = redactText(input.text, settings);
-  return { text: value, counts };
+  return redactText(input.text, settings);
 }

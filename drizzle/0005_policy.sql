@@ -75,53 +75,6 @@ CREATE TABLE "subject_attributes" (
 	CONSTRAINT "subject_attributes_org_id_subject_kind_subject_id_pk" PRIMARY KEY("org_id","subject_kind","subject_id")
 );
 --> statement-breakpoint
-CREATE TABLE "pat_requests" (
-	"id" uuid PRIMARY KEY NOT NULL,
-	"org_id" uuid NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"endpoint" text NOT NULL,
-	"principal_kind" text NOT NULL,
-	"principal_id" uuid NOT NULL,
-	"principal_label" text NOT NULL,
-	"api_key_id" uuid NOT NULL,
-	"pat_key_id" uuid,
-	"pat_key_label" text,
-	"model" text,
-	"stream" boolean DEFAULT false NOT NULL,
-	"client_ip" text,
-	"status" integer NOT NULL,
-	"decision" text NOT NULL,
-	"reason" text,
-	"latency_ms" integer,
-	"ttft_ms" integer,
-	"input_tokens" integer DEFAULT 0 NOT NULL,
-	"output_tokens" integer DEFAULT 0 NOT NULL,
-	"cache_creation_tokens" integer DEFAULT 0 NOT NULL,
-	"cache_read_tokens" integer DEFAULT 0 NOT NULL,
-	"cost_micros" bigint DEFAULT 0 NOT NULL,
-	"reserved_micros" bigint DEFAULT 0 NOT NULL,
-	"price_version" text,
-	"upstream_request_id" text,
-	"archive_status" text DEFAULT 'none' NOT NULL,
-	"archive_key" text,
-	"archive_sha256" text,
-	"archive_error" text
-);
---> statement-breakpoint
-CREATE TABLE "pat_spend" (
-	"org_id" uuid NOT NULL,
-	"pat_key_id" uuid NOT NULL,
-	"month" text NOT NULL,
-	"reserved_micros" bigint DEFAULT 0 NOT NULL,
-	"settled_micros" bigint DEFAULT 0 NOT NULL,
-	"requests" integer DEFAULT 0 NOT NULL,
-	"alerted_at" timestamp with time zone,
-	"cap_reached_at" timestamp with time zone,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "pat_spend_pk" PRIMARY KEY("pat_key_id","month"),
-	CONSTRAINT "pat_spend_nonnegative" CHECK ("pat_spend"."reserved_micros" >= 0 AND "pat_spend"."settled_micros" >= 0)
-);
---> statement-breakpoint
 ALTER TABLE "policy_rules" ADD CONSTRAINT "policy_rules_org_id_organisations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organisations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "policy_rules" ADD CONSTRAINT "policy_rules_scope_role_id_roles_id_fk" FOREIGN KEY ("scope_role_id") REFERENCES "public"."roles"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "policy_rules" ADD CONSTRAINT "policy_rules_target_connector_id_connectors_id_fk" FOREIGN KEY ("target_connector_id") REFERENCES "public"."connectors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -136,9 +89,6 @@ ALTER TABLE "role_grants" ADD CONSTRAINT "role_grants_connector_id_connectors_id
 ALTER TABLE "role_grants" ADD CONSTRAINT "role_grants_pat_key_id_pat_keys_id_fk" FOREIGN KEY ("pat_key_id") REFERENCES "public"."pat_keys"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "roles" ADD CONSTRAINT "roles_org_id_organisations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organisations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "subject_attributes" ADD CONSTRAINT "subject_attributes_org_id_organisations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organisations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pat_requests" ADD CONSTRAINT "pat_requests_org_id_organisations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organisations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pat_spend" ADD CONSTRAINT "pat_spend_org_id_organisations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organisations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "pat_spend" ADD CONSTRAINT "pat_spend_pat_key_id_pat_keys_id_fk" FOREIGN KEY ("pat_key_id") REFERENCES "public"."pat_keys"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "policy_rules_org_idx" ON "policy_rules" USING btree ("org_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "redaction_settings_scope_unique" ON "redaction_settings" USING btree ("org_id","scope","scope_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "role_assignments_unique" ON "role_assignments" USING btree ("role_id","subject_kind","subject_id");--> statement-breakpoint
@@ -146,7 +96,4 @@ CREATE INDEX "role_assignments_subject_idx" ON "role_assignments" USING btree ("
 CREATE UNIQUE INDEX "role_grants_role_action_unique" ON "role_grants" USING btree ("role_id","connector_id","action") WHERE "role_grants"."kind" = 'connector_action';--> statement-breakpoint
 CREATE UNIQUE INDEX "role_grants_role_pat_key_unique" ON "role_grants" USING btree ("role_id","pat_key_id") WHERE "role_grants"."kind" = 'pat_key';--> statement-breakpoint
 CREATE INDEX "role_grants_org_idx" ON "role_grants" USING btree ("org_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "roles_org_name_unique" ON "roles" USING btree ("org_id",lower("name"));--> statement-breakpoint
-CREATE INDEX "pat_requests_org_created_idx" ON "pat_requests" USING btree ("org_id","created_at","id");--> statement-breakpoint
-CREATE INDEX "pat_requests_org_key_created_idx" ON "pat_requests" USING btree ("org_id","pat_key_id","created_at");--> statement-breakpoint
-CREATE INDEX "pat_spend_org_month_idx" ON "pat_spend" USING btree ("org_id","month");
+CREATE UNIQUE INDEX "roles_org_name_unique" ON "roles" USING btree ("org_id",lower("name"));
