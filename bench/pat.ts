@@ -70,9 +70,9 @@ console.log("scenario                      |  p50 ms |  p90 ms |  p99 ms | ttfb 
 const results: Record<string, Awaited<ReturnType<typeof run>>> = {};
 for (const stream of [false, true]) {
   for (const concurrency of [1, 50]) {
-    const count = concurrency === 1 ? 300 : 1500;
+    const count = concurrency === 1 ? 200 : 1000;
     for (const target of ["direct", "fortress"] as const) {
-      await run(target, stream, concurrency, Math.min(100, count)); // warm-up
+      await run(target, stream, concurrency, Math.min(50, count)); // warm-up
       const r = await run(target, stream, concurrency, count);
       const name = `${target.padEnd(8)} ${stream ? "stream" : "json  "} c=${String(concurrency).padEnd(2)}`;
       results[`${target}/${stream}/${concurrency}`] = r;

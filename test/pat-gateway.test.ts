@@ -116,6 +116,55 @@ describe("PAT gateway through the official SDK", () => {
     expect(bytes.toString()).toContain("event: message_stop");
   });
 
+  it("stream events are relayed as they arrive (no buffering)", async () => {
+    w.fake.options.eventDelayMs = 150;
+    try {
+      const t0 = performance.now();
+      const res = await fetch(`${w.server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": w.orgKey, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 64, stream: true, messages: [{ role: "user", content: "slow" }] }),
+      });
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      const firstAt = performance.now() - t0;
+      expect(new TextDecoder().decode(first.value)).toContain("message_start");
+      while (!(await reader.read()).done);
+      const total = performance.now() - t0;
+      // 9 events 150 ms apart: the first must arrive long before the last.
+      expect(total - firstAt).toBeGreaterThan(900);
+    } finally {
+      w.fake.options.eventDelayMs = 0;
+    }
+  });
+
+  it("a client that hangs up mid-stream: the row says so and the reservation is settled to what was counted", async () => {
+    w.fake.options.eventDelayMs = 100;
+    try {
+      const ctrl = new AbortController();
+      const res = await fetch(`${w.server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": w.orgKey, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 64, stream: true, messages: [{ role: "user", content: "hang up" }] }),
+        signal: ctrl.signal,
+      });
+      const id = res.headers.get("x-fortress-request-id")!;
+      await res.body!.getReader().read();
+      ctrl.abort();
+      const row = await rowFor(id);
+      expect(row.decision).toBe("error");
+      expect(row.reason).toMatch(/disconnected/);
+      expect(row.inputTokens).toBeGreaterThan(0); // message_start had arrived
+      const db = await getDb();
+      await eventually(async () => {
+        const [s] = await db.select().from(patSpend).where(eq(patSpend.patKeyId, w.patKey.id));
+        return s.reservedMicros === 0;
+      });
+    } finally {
+      w.fake.options.eventDelayMs = 0;
+    }
+  });
+
   it("tool use, non-streaming and streaming", async () => {
     const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object" as const, properties: { location: { type: "string" } }, required: ["location"] } }];
     const msg = await w.client.messages.create({ model: "claude-sonnet-4-6", max_tokens: 300, tools, messages: [{ role: "user", content: "Weather in SF?" }] });
