@@ -5,6 +5,7 @@ import { env } from "./env";
 import { logger } from "./log";
 import { startScheduler } from "./scheduler";
 import { VAULT_JOBS } from "./vault/jobs";
+import { PAT_JOBS } from "./gateway/pat/jobs";
 import { masterKey } from "./vault/master-key";
 import { serviceKeyring } from "./vault/service-keys";
 
@@ -27,6 +28,6 @@ export async function start(): Promise<void> {
   // Background jobs: on by default, off under tests (they call the job functions directly).
   const e = env();
   if ((e.FORTRESS_JOBS ?? (e.NODE_ENV === "test" ? "off" : "on")) === "on") {
-    startScheduler(getDb, [...VAULT_JOBS]);
+    startScheduler(getDb, [...VAULT_JOBS, ...PAT_JOBS]);
   }
 }

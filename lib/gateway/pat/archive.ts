@@ -221,16 +221,6 @@ export async function processArchiveRetries(limit = 20): Promise<{ stored: numbe
   return { stored: ok, failed };
 }
 
-let timer: NodeJS.Timeout | undefined;
-/** Starts the retry loop once per process (unref'd: it never keeps the process alive). */
-export function startArchiveRetries(intervalMs = 15_000): void {
-  if (timer) return;
-  timer = setInterval(() => {
-    processArchiveRetries().catch((err) => logger().warn({ err }, "pat archive: retry pass failed"));
-  }, intervalMs);
-  timer.unref();
-}
-
 /** Reads, verifies and decrypts one archived exchange. A changed object is an error, never data. */
 export async function readArchive(
   row: { orgId: string; id: string; archiveKey: string | null; archiveSha256: string | null; archiveStatus: string },

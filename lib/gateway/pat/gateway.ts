@@ -14,7 +14,7 @@ import { env } from "../../env";
 import { logger } from "../../log";
 import * as policy from "../../policy";
 import * as vault from "../../vault";
-import { archiveExchange, startArchiveRetries, type ArchiveRecord, type ArchiveResult } from "./archive";
+import { archiveExchange, type ArchiveRecord, type ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
@@ -250,7 +250,6 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
           response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
         };
         captured.length = 0;
-        startArchiveRetries();
         archive = await archiveExchange(record, deps.sealObject);
       }
       await complete(
