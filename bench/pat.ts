@@ -19,7 +19,8 @@ const { patWorld, REAL_KEY } = await import("../test/support/pat-setup");
 const { closeDatabase } = await import("../lib/db");
 
 const fake = await startFakeAnthropic({ record: false, deltas: 5 });
-const world = await patWorld({ models: [], max_tokens: 4096, monthly_cap_usd: null }, {}, fake);
+// A cap far above what the run spends: every request takes the reservation path.
+const world = await patWorld({ models: [], max_tokens: 4096, monthly_cap_usd: 1_000_000 }, {}, fake);
 const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
 
 const bodyFor = (stream: boolean) =>

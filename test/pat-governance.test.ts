@@ -141,6 +141,21 @@ describe("PAT governance", () => {
     expect(events).toHaveLength(1);
   });
 
+  it("passing the alert threshold queues pat.spend_alert once for the month", async () => {
+    const body = msg("claude-sonnet-4-6", 7);
+    const k = await addPatKey(w.token, { label: "Alerting", anthropic_key: "sk-ant-api03-ALERT-abcdefghijklmnopqr", monthly_cap_usd: 0.01, alert_threshold_pct: 1 });
+    await grantPatKeys(w.org.id, w.user.id, [k.id]);
+    for (let i = 0; i < 3; i++) expect((await post(body, { "x-fortress-pat-key": "Alerting" })).status).toBe(200);
+    const db = await getDb();
+    let events: (typeof outboxEvents.$inferSelect)[] = [];
+    for (let i = 0; i < 50 && events.length === 0; i++) {
+      events = await db.select().from(outboxEvents).where(and(eq(outboxEvents.orgId, w.org.id), eq(outboxEvents.type, "pat.spend_alert")));
+      if (events.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ pat_key_label: "Alerting", threshold_pct: 1, cap_micros: 10_000 });
+  });
+
   it("every PAT key change is in the Change Log, never the Anthropic key", async () => {
     const db = await getDb();
     const rows = await db.select().from(changeLog).where(and(eq(changeLog.orgId, w.org.id), eq(changeLog.entityType, "pat_key")));

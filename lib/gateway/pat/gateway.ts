@@ -142,7 +142,9 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
   function denialEvent(err: PolicyDenied, facts: RequestFacts): DenialEvent | undefined {
     const base = { request_id: facts.requestId, pat_key_id: facts.patKey?.id, pat_key_label: facts.patKey?.label, model: facts.model, principal: facts.principal.label };
     if (err.kind === "model_blocked") {
-      return { type: "pat.model_blocked", payload: { ...base, reason: err.message } };
+      // One event per key, model, caller and hour: a retry loop must not flood the webhooks.
+      const hour = facts.startedAt.toISOString().slice(0, 13);
+      return { type: "pat.model_blocked", dedupeKey: `pat.model_blocked:${facts.patKey?.id}:${facts.model}:${facts.principal.id}:${hour}`, payload: { ...base, reason: err.message } };
     }
     if (err.kind === "spend_cap" && facts.patKey) {
       const month = utcMonth(facts.startedAt);
