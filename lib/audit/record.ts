@@ -151,7 +151,13 @@ export async function recordAuditEvents(db: DbOrTx, inputs: AuditEventInput[]): 
     });
     // Chains locked in a fixed order, so two batches never wait on each other in a cycle.
     for (const chain of [...byChain.keys()].sort()) {
-      let { seq, prevHash } = await nextLink(tx, chain, "events");
+      // The head usually exists: lock it directly, create it only when missing (one round trip less).
+      const [existing] = await tx
+        .select()
+        .from(auditChainHeads)
+        .where(and(eq(auditChainHeads.chain, chain), eq(auditChainHeads.stream, "events")))
+        .for("update");
+      let { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
       const rows = [];
       for (const i of byChain.get(chain)!) {
         const input = inputs[i];
