@@ -5,7 +5,7 @@ import { patGateway } from "@/lib/gateway/pat/gateway";
 // Anthropic-shaped error, never forwarded ungoverned. (/v1/mcp has its own, more specific route.)
 export const dynamic = "force-dynamic";
 
-type Ctx = { params: Promise<{ path?: string[] }> };
+type Ctx = { params: Promise<{ path: string[] }> };
 const handle = async (request: Request, ctx: Ctx) => patGateway().other(request, (await ctx.params).path ?? []);
 export const GET = handle;
 export const POST = handle;
