@@ -47,6 +47,13 @@ const ZEnv = z.object({
   // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
+  // Evidence: Ed25519 private key (PKCS#8 PEM) signing audit checkpoints; generated into the data
+  // folder when unset. Several instances must share it.
+  FORTRESS_AUDIT_SIGNING_KEY: z.string().trim().min(1).optional(),
+  // Seconds between signed checkpoints of every audit chain head (0 disables the scheduler).
+  FORTRESS_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Background jobs (webhook delivery, checkpoints, retention) in this process: on/off.
+  FORTRESS_BACKGROUND_JOBS: z.enum(["on", "off"]).default("on"),
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
