@@ -37,7 +37,7 @@ beforeAll(async () => {
         resourceType: "connector",
         resourceId: `zendesk-${i % 4}`,
         decision: (i % 5 ? "allow" : "deny") as "allow" | "deny",
-        reason: i % 5 ? null : "Role: Support Agent, action not permitted",
+        reason: i % 5 ? undefined : "Role: Support Agent, action not permitted",
         latencyMs: 100 + (i % 50),
         metadata: { tool: "zendesk__list_tickets", i, note: i % 11 ? "plain" : 'has "quotes", commas\nand a newline' },
       };
@@ -178,7 +178,7 @@ describe("evidence export (1,000+ rows)", () => {
     const bad = path.join(dir, "bad.jsonl");
     writeFileSync(bad, recs.map((r) => JSON.stringify(r)).join("\n"));
     const run = (f: string) =>
-      spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", f, "--public-key", keyFile], { encoding: "utf8", env: { PATH: process.env.PATH } });
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", f, "--public-key", keyFile], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } as unknown as NodeJS.ProcessEnv });
     const ok = run(good);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^OK: \d+ rows/);

@@ -1,5 +1,6 @@
 import type { LucideIcon } from "lucide-react";
 import { SettingsIcon } from "lucide-react";
+import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, ScrollTextIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -12,6 +13,12 @@ export interface NavItem {
  * Change Log, Billing, Support Tickets, Settings. Only sections that exist are listed; adding one is
  * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
  */
-export const NAV: NavItem[] = [{ label: "Settings", href: "/settings", icon: SettingsIcon }];
+export const NAV: NavItem[] = [
+  { label: "Status Board", href: "/status", icon: LayoutDashboardIcon },
+  { label: "Traffic Feed", href: "/traffic", icon: ActivityIcon },
+  { label: "Change Log", href: "/change-log", icon: ListChecksIcon },
+  { label: "Audit", href: "/audit", icon: ScrollTextIcon },
+  { label: "Settings", href: "/settings", icon: SettingsIcon },
+];
 
 export const isActive = (pathname: string, href: string) => pathname === href || pathname.startsWith(`${href}/`);
