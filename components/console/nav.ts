@@ -14,7 +14,7 @@ export interface NavItem {
  * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
  */
 export const NAV: NavItem[] = [
-  { label: "Status Board", href: "/status", icon: LayoutDashboardIcon },
+  { label: "Status Board", href: "/", icon: LayoutDashboardIcon },
   { label: "Traffic Feed", href: "/traffic", icon: ActivityIcon },
   { label: "Change Log", href: "/change-log", icon: ListChecksIcon },
   { label: "Audit", href: "/audit", icon: ScrollTextIcon },
