@@ -3,3 +3,4 @@
 import "../evidence/org";
 import "../evidence/settings";
 import "./api-key-revoke";
+import "../webhooks/endpoints";
