@@ -91,3 +91,25 @@ describe("fail-closed governed audit", () => {
     await expect(verifyStoredChain(await getDb(), org.id, "events")).resolves.toMatchObject({ ok: true, checked: n + 1 });
   });
 });
+
+describe("denials become request.denied webhook events", () => {
+  it("in the same transaction as the audit event, via auditGovernedRequest and the drop-in recordGovernedAuditEvent", async () => {
+    const { eq } = await import("drizzle-orm");
+    const { outboxEvents } = await import("@/db/schema");
+    const { recordGovernedAuditEvent } = await import("@/lib/audit/gateway");
+    const { org } = await newOrg("Denials");
+    const db = await getDb();
+    await auditGovernedRequest(
+      { orgId: org.id, product: "mcp", actor, action: "tools/call", resourceType: "connector", resourceId: "zendesk", decision: "deny", reason: "Role: Support Agent, action not permitted", metadata: { tool: "zendesk__delete_ticket" } },
+      new AuditGroupCommitter(),
+    );
+    await recordGovernedAuditEvent(db, { orgId: org.id, product: "pat", actor, action: "messages.create", decision: "deny", reason: "Model not in allowlist" });
+    await recordGovernedAuditEvent(db, { orgId: org.id, product: "pat", actor, action: "messages.create", decision: "allow" });
+    const rows = await db.select().from(outboxEvents).where(eq(outboxEvents.orgId, org.id));
+    expect(rows.map((r) => [r.type, (r.payload as any).reason])).toEqual([
+      ["request.denied", "Role: Support Agent, action not permitted"],
+      ["request.denied", "Model not in allowlist"],
+    ]);
+    await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true, checked: 4 });
+  });
+});

@@ -8,9 +8,11 @@
 // behind the chain-head lock. No timer: a batch starts as soon as the previous one of that chain is
 // done, holding everything that queued meanwhile. A failing batch is retried row by row, so one bad
 // event cannot refuse its neighbours.
-import { getDb, type Database } from "../db";
+import { PgTransaction } from "drizzle-orm/pg-core";
+import { getDb, type Database, type DbOrTx, type Tx } from "../db";
 import { FortressError } from "../errors";
 import { logger } from "../log";
+import { enqueueEvent } from "../outbox/enqueue";
 import { publishTraffic, type TrafficEvent } from "../traffic";
 import { PLATFORM_CHAIN, recordAuditEvent, recordAuditEvents, type AuditEventInput } from "./record";
 
@@ -81,7 +83,11 @@ export class AuditGroupCommitter {
       return;
     }
     try {
-      const ids = await recordAuditEvents(db, batch.map((w) => w.input));
+      const ids = await db.transaction(async (tx) => {
+        const written = await recordAuditEvents(tx, batch.map((w) => w.input));
+        await enqueueDenials(tx, batch.map((w) => w.input), written);
+        return written;
+      });
       this.stats.events += batch.length;
       batch.forEach((w, i) => w.resolve(ids[i]));
       return;
@@ -94,7 +100,13 @@ export class AuditGroupCommitter {
     }
     for (const w of batch) {
       try {
-        w.resolve(await recordAuditEvent(db, w.input));
+        w.resolve(
+          await db.transaction(async (tx) => {
+            const written = await recordAuditEvent(tx, w.input);
+            await enqueueDenials(tx, [w.input], [written]);
+            return written;
+          }),
+        );
         this.stats.events++;
       } catch (err) {
         this.stats.failures++;
@@ -104,10 +116,54 @@ export class AuditGroupCommitter {
   }
 }
 
-const g = globalThis as typeof globalThis & { __fortressAuditCommitter?: AuditGroupCommitter };
+/** A denied governed request is also a `request.denied` webhook event, in the same transaction. */
+async function enqueueDenials(tx: Tx, inputs: AuditEventInput[], written: { id: string; seq: number }[]): Promise<void> {
+  for (let i = 0; i < inputs.length; i++) {
+    const e = inputs[i];
+    if (e.decision !== "deny" || !e.orgId || (e.product !== "mcp" && e.product !== "pat")) continue;
+    await enqueueEvent(tx, {
+      orgId: e.orgId,
+      type: "request.denied",
+      payload: {
+        product: e.product,
+        action: e.action,
+        resource: e.resourceId ? { type: e.resourceType ?? null, id: e.resourceId } : null,
+        principal: { type: e.actor.type, id: e.actor.id, label: e.actor.label },
+        reason: e.reason ?? null,
+        request_id: e.meta?.requestId ?? null,
+        audit_event_id: written[i].id,
+        at: (e.occurredAt ?? new Date()).toISOString(),
+      },
+      dedupeKey: `request.denied:${written[i].id}`,
+    });
+  }
+}
+
+const g = globalThis as typeof globalThis & { __fortressAuditCommitter?: AuditGroupCommitter; __fortressAuditCommitters?: WeakMap<object, AuditGroupCommitter> };
 export function auditCommitter(): AuditGroupCommitter {
   g.__fortressAuditCommitter ??= new AuditGroupCommitter();
   return g.__fortressAuditCommitter;
+}
+
+/**
+ * Drop-in for `recordAuditEvent(db, input)` on a gateway's hot path (same signature): on the root
+ * database handle it goes through group commit (and raises request.denied for denials); inside a
+ * caller's transaction it appends there, as recordAuditEvent does. Failures throw "unavailable".
+ */
+export async function recordGovernedAuditEvent(db: DbOrTx, input: AuditEventInput): Promise<{ id: string; seq: number }> {
+  if (db instanceof PgTransaction) {
+    const written = await recordAuditEvent(db, input);
+    await enqueueDenials(db as Tx, [input], [written]);
+    return written;
+  }
+  const map = (g.__fortressAuditCommitters ??= new WeakMap());
+  let committer = map.get(db);
+  if (!committer) {
+    const root = db as Database;
+    committer = new AuditGroupCommitter(async () => root);
+    map.set(db, committer);
+  }
+  return auditGovernedRequest({ ...input, product: input.product as "mcp" | "pat" }, committer);
 }
 
 /**
