@@ -133,3 +133,13 @@ describe("AWS KMS key provider", () => {
     await expectFailure(provider({ endpoint: "http://127.0.0.1:1" }).wrap(canaryKey(), ctx()), "unavailable");
   });
 });
+
+describe("AWS KMS custom endpoint (customer-typed URL)", () => {
+  it("is held to the outbound rules: metadata / non-allowlisted addresses refused before any request", async () => {
+    const before = kms.calls.length;
+    await expectFailure(provider({ endpoint: "http://169.254.169.254" }).wrap(canaryKey(), ctx()), "misconfigured");
+    await expectFailure(provider({ endpoint: kms.url.replace("127.0.0.1", "127.0.0.2") }).wrap(canaryKey(), ctx()), "misconfigured");
+    await expectFailure(provider({ endpoint: kms.url.replace("http://127.0.0.1", "https://[::1]") }).wrap(canaryKey(), ctx()), "misconfigured");
+    expect(kms.calls.length).toBe(before);
+  });
+});

@@ -1,6 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { SettingsIcon } from "lucide-react";
-import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, ScrollTextIcon } from "lucide-react";
+import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, RadarIcon, ScrollTextIcon, SettingsIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -15,6 +14,7 @@ export interface NavItem {
  */
 export const NAV: NavItem[] = [
   { label: "Status Board", href: "/", icon: LayoutDashboardIcon },
+  { label: "Policy Radar", href: "/policy", icon: RadarIcon },
   { label: "Traffic Feed", href: "/traffic", icon: ActivityIcon },
   { label: "Change Log", href: "/change-log", icon: ListChecksIcon },
   { label: "Audit", href: "/audit", icon: ScrollTextIcon },

@@ -17,6 +17,7 @@ export function localKeyProvider(): LocalKeyProvider {
 
 const FACTORIES: Partial<Record<KeyProviderKind, Factory>> = {
   local: () => localKeyProvider(),
+  // Customer keys (lib/vault/providers/customer.ts): Bank aws_kms / vault_transit, Zero Trust xks.
   aws_kms: buildCustomerKeyProvider,
   vault_transit: buildCustomerKeyProvider,
   xks: buildCustomerKeyProvider,
@@ -38,3 +39,5 @@ export function buildKeyProvider(config: KeyProviderConfig): KeyProvider {
   if (!factory) throw new KeyProviderError("misconfigured", `Key provider "${config.kind}" is not available in this build`);
   return factory(config);
 }
+
+export { ZCustomerKeyProviderConfig, ZKeyProviderConfig, publicCustomerKeyProviderConfig, buildCustomerKeyProvider } from "./customer";
