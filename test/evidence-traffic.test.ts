@@ -70,6 +70,43 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
   });
 });
 
+const PG = "postgres://postgres@127.0.0.1:5432/postgres";
+const pgUp = await new Promise<boolean>((resolve) => {
+  const s = createConnection({ host: "127.0.0.1", port: 5432 }, () => {
+    s.end();
+    resolve(true);
+  });
+  s.on("error", () => resolve(false));
+  s.setTimeout(500, () => {
+    s.destroy();
+    resolve(false);
+  });
+});
+
+describe.skipIf(!pgUp)("traffic across two instances (Postgres LISTEN/NOTIFY, no Redis)", () => {
+  it("an event published on instance A reaches instance B within 1 s, once", async () => {
+    const a = new TrafficBus({ postgresUrl: PG });
+    const b = new TrafficBus({ postgresUrl: PG });
+    buses.push(a, b);
+    expect(b.mode).toBe("postgres");
+    const org = randomUUID();
+    const onB: TrafficEvent[] = [];
+    const onA: TrafficEvent[] = [];
+    b.subscribe(org, (e) => onB.push(e));
+    a.subscribe(org, (e) => onA.push(e));
+    await Promise.all([a.ready(), b.ready()]);
+    const sent = event(org, { product: "pat", target: "claude-opus-4", reason: "Model not in allowlist for key: prod-support" });
+    const started = performance.now();
+    a.publish(sent);
+    while (onB.length === 0 && performance.now() - started < 1000) await new Promise((r) => setTimeout(r, 5));
+    expect(onB).toEqual([sent]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(onA).toEqual([sent]);
+    expect(onB).toHaveLength(1);
+  });
+});
+
 async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string, ms = 8000): Promise<string> {
   const dec = new TextDecoder();
   let text = "";
