@@ -5,6 +5,7 @@ import { createConnection } from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as stream } from "@/app/api/v1/traffic/stream/route";
 import { TrafficBus } from "@/lib/traffic/bus";
+import { trafficStream } from "@/lib/traffic/sse";
 import { publishTraffic, trafficBus, type TrafficEvent } from "@/lib/traffic";
 import { newOrg } from "./helpers";
 
@@ -67,6 +68,26 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
     expect(onA).toEqual([sent]); // delivered locally, not echoed back a second time
     expect(onB).toHaveLength(1);
     expect(onOther).toEqual([]);
+  });
+
+  it("a browser's SSE stream on instance B shows an event published on instance A within 1 s", async () => {
+    const a = new TrafficBus({ redisUrl: REDIS });
+    const b = new TrafficBus({ redisUrl: REDIS });
+    buses.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const orgId = randomUUID();
+    const ac = new AbortController();
+    const ctx = { orgId } as unknown as Parameters<typeof trafficStream>[0];
+    const res = trafficStream(ctx, new Request("http://b.local/api/v1/traffic/stream", { signal: ac.signal }), b);
+    const reader = res.body!.getReader();
+    expect(await readUntil(reader, "connected redis")).toContain("connected redis");
+    const started = performance.now();
+    a.publish(event(orgId, { target: "zendesk__delete_ticket", requestId: "req-on-a" }));
+    const text = await readUntil(reader, "req-on-a", 1000);
+    expect(text).toContain("req-on-a");
+    expect(performance.now() - started).toBeLessThan(1000);
+    ac.abort();
+    await reader.cancel().catch(() => {});
   });
 });
 
