@@ -6,4 +6,5 @@ export * from "./connectors";
 export * from "./pat-keys";
 export * from "./vault";
 export * from "./policy";
+export * from "./evidence";
 export * from "./pat";
