@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { GET as board } from "@/app/api/v1/status-board/route";
-import { connectorActions, connectors, patKeys } from "@/db/schema";
+import { connectorActions, connectors, patKeys, patSpend } from "@/db/schema";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { getDb } from "@/lib/db";
 import { statusBoard } from "@/lib/evidence/status-board";
@@ -30,6 +30,8 @@ describe("status board", () => {
       ...Array.from({ length: 3 }, (_, i) => ({ orgId: org.id, product: "mcp" as const, actor, action: "tools/call", resourceType: "connector", resourceId: zd.id, decision: (i ? "allow" : "deny") as "allow" | "deny" })),
       { orgId: org.id, product: "pat" as const, actor, action: "messages.create", resourceType: "pat_key", resourceId: key.id, decision: "allow" as const, metadata: { costMicros: 89_200_000 } },
     ]);
+    // PAT Fortress keeps spend in pat_spend (settled + reserved, per key and UTC month): the board reads it.
+    await db.insert(patSpend).values({ orgId: org.id, patKeyId: key.id, month: new Date().toISOString().slice(0, 7), settledMicros: 89_200_000, requests: 1 });
     const res = await call(board, { token });
     expect(res.status).toBe(200);
     const b = res.json;
