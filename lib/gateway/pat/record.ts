@@ -4,7 +4,7 @@
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb, type DbOrTx } from "../../db";
-import { recordAuditEvent, recordAuditEvents, type AuditEventInput } from "../../audit/record";
+import { recordAuditEvents, type AuditEventInput } from "../../audit/record";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { enqueueEvent } from "../../outbox/enqueue";
