@@ -3,7 +3,7 @@
 // completed request (settled spend + log row). Traffic Feed events go out after the rows exist.
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
-import { getDb, type DbOrTx } from "../../db";
+import { getDb } from "../../db";
 import { recordAuditEvents, type AuditEventInput } from "../../audit/record";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
