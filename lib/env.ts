@@ -47,6 +47,9 @@ const ZEnv = z.object({
   // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
+  // Connectors: consecutive vendor failures (unreachable, 5xx, bad credentials) before a connector
+  // goes OFFLINE (circuit breaker); a successful Test/Retry brings it back.
+  FORTRESS_CONNECTOR_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
