@@ -44,7 +44,10 @@ export function validateArgs(schema: Record<string, unknown>, args: unknown): st
   let v = validators.get(key);
   if (!v) {
     try {
-      v = ajv.compile(schema);
+      // Upstream tools often declare draft-07 ($schema …/draft-07/schema#, as the MCP SDK emits);
+      // the keywords they use validate the same under 2020-12, so the meta-schema pointer is dropped.
+      const { $schema: _ignored, ...rest } = schema;
+      v = ajv.compile(rest);
     } catch {
       return "This action's input schema is invalid";
     }
