@@ -195,6 +195,7 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
   const c = input.connector;
   const actionName = input.action.name;
   if (c.status !== "ACTIVE") return errorResult(`Connector ${c.slug} is ${c.status}; only ACTIVE connectors serve requests`);
+  if (!c.enabled) return errorResult(`Connector ${c.slug} is turned off`);
   if (input.action.exposed === false) return errorResult(`Tool ${c.slug}__${actionName} is not exposed (held back or awaiting approval)`);
   const type = getConnectorType(c.type);
   if (!type) return errorResult(`Connector type ${c.type} is not available`);
