@@ -304,7 +304,7 @@ export function ConnectorDetailScreen({ id }: { id: string }) {
               <div>
                 {c.roles.length ? (
                   c.roles.map((r) => (
-                    <Link key={r.id} href="/policy" className="mr-2 underline-offset-4 hover:underline">
+                    <Link key={r.id} href="/policy/roles" className="mr-2 underline-offset-4 hover:underline">
                       {r.name}
                     </Link>
                   ))
