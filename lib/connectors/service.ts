@@ -555,7 +555,8 @@ async function runTest(ctx: AdminContext, c: ConnectorRow, action: LifecycleActi
     if (before.status === "KILLED") throw new FortressError("conflict", "The connector was killed while it was being tested");
     if (okNow && tools) {
       const [{ n }] = await tx.select({ n: sql<number>`count(*)::int` }).from(connectorActions).where(eq(connectorActions.connectorId, c.id));
-      summary = await syncUpstream(tx, before, tools, Number(n) === 0);
+      // Trust on first use only for a brand-new connector: tools that appear later are held back.
+      summary = await syncUpstream(tx, before, tools, Number(n) === 0 && before.status === "PENDING");
     }
     const [after] = await tx
       .update(connectors)
