@@ -2,6 +2,7 @@
 // migrations. If that is impossible the process stops (fail closed, loudly) instead of serving errors.
 import { databaseHandle, getDb } from "./db";
 import { env } from "./env";
+import { evidenceJobs } from "./evidence/jobs";
 import { logger } from "./log";
 import { startScheduler } from "./scheduler";
 import { VAULT_JOBS } from "./vault/jobs";
@@ -27,6 +28,6 @@ export async function start(): Promise<void> {
   // Background jobs: on by default, off under tests (they call the job functions directly).
   const e = env();
   if ((e.FORTRESS_JOBS ?? (e.NODE_ENV === "test" ? "off" : "on")) === "on") {
-    startScheduler(getDb, [...VAULT_JOBS]);
+    startScheduler(getDb, [...VAULT_JOBS, ...evidenceJobs()]);
   }
 }

@@ -6,3 +6,4 @@ export * from "./connectors";
 export * from "./pat-keys";
 export * from "./policy";
 export * from "./vault";
+export * from "./evidence";
