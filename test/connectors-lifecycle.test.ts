@@ -151,6 +151,14 @@ describe("connector admin API", () => {
     expect(r.isError).toBe(true);
     expect(r.content[0].text).toContain("KILLED");
     expect(zd.requests.length).toBe(before);
+    // A stale (cached) ACTIVE row does not get past the kill switch either.
+    const stale = { ...(await connectorRow(org.id, c.id)), status: "ACTIVE" as const };
+    const { runConnectorAction } = await import("@/lib/connectors/run");
+    const { actionRow, principalFor } = await import("./connectors-helpers");
+    const r2 = await runConnectorAction({ connector: stale, action: await actionRow(c.id, "get_ticket"), args: { id: 1 }, principal: principalFor(org.id, user.id), requestId: "stale" });
+    expect(r2.isError).toBe(true);
+    expect(r2.content[0].text).toContain("KILLED");
+    expect(zd.requests.length).toBe(before);
     const enabled = await api.enable(token, c.id);
     expect(enabled.json).toMatchObject({ ok: true, connector: { status: "ACTIVE" } });
   });

@@ -202,6 +202,15 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
   const invalid = validateArgs(input.action.inputSchema ?? { type: "object" }, input.args ?? {});
   if (invalid) return errorResult(`Invalid arguments: ${invalid}`);
   const meta = { requestId: input.requestId, clientIp: input.clientIp ?? null };
+  // The caller's row may be a cached copy: the kill switch (and the breaker) must apply at once on
+  // every instance, so the status is read fresh (one primary-key lookup) before the vault is asked.
+  const [fresh] = await (await getDb())
+    .select({ status: connectors.status, enabled: connectors.enabled })
+    .from(connectors)
+    .where(and(eq(connectors.id, c.id), eq(connectors.orgId, c.orgId)));
+  if (!fresh) return errorResult(`Connector ${c.slug} no longer exists`);
+  if (fresh.status !== "ACTIVE") return errorResult(`Connector ${c.slug} is ${fresh.status}; only ACTIVE connectors serve requests`);
+  if (!fresh.enabled) return errorResult(`Connector ${c.slug} is turned off`);
   try {
     await preflight(type, c.config);
     const result = await withConnectorCredential(c, principalActor(input.principal), meta, (credential) =>
