@@ -715,7 +715,12 @@ export async function enableConnector(ctx: AdminContext, id: string): Promise<Te
   return runTest(ctx, row, "retry");
 }
 
-export async function deleteConnector(ctx: AdminContext, id: string): Promise<void> {
+/**
+ * Deletes a connector. `deferNotify`: when running inside someone else's transaction (an approved
+ * pending change), listeners are told without waiting — they read through the root handle, which
+ * on PGlite would wait for that very transaction.
+ */
+export async function deleteConnector(ctx: AdminContext, id: string, opts: { deferNotify?: boolean } = {}): Promise<void> {
   const current = await load(ctx, id);
   assertAllowed(current.status, "delete");
   await ctx.db.transaction(async (tx) => {
@@ -735,7 +740,8 @@ export async function deleteConnector(ctx: AdminContext, id: string): Promise<vo
       meta: ctx.meta,
     });
   });
-  await notifyConnectorsChanged(ctx.orgId);
+  if (opts.deferNotify) void notifyConnectorsChanged(ctx.orgId);
+  else await notifyConnectorsChanged(ctx.orgId);
 }
 
 export async function listActions(ctx: AdminContext, id: string): Promise<{ data: ConnectorActionView[] }> {
