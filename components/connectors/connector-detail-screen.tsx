@@ -104,8 +104,12 @@ function Lifecycle({ c }: { c: Connector }) {
         description="The connector and its actions are removed and its credential is destroyed in the vault (crypto-shredded). This cannot be undone."
         confirmLabel="Delete connector"
         onConfirm={async () => {
-          await api(`/connectors/${c.id}`, { method: "DELETE" });
+          const res = await api<{ pending_approval?: { summary: string } } | undefined>(`/connectors/${c.id}`, { method: "DELETE" });
           await refresh();
+          if (res?.pending_approval) {
+            toast({ title: "Deletion awaits approval", description: "Your organisation requires a second admin to approve connector deletions." });
+            return;
+          }
           toast({ title: "Connector deleted", description: c.name });
           router.push("/vault/connectors");
         }}
