@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./outbox";
 export * from "./connectors";
 export * from "./pat-keys";
+export * from "./mcp";
