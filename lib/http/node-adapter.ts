@@ -40,6 +40,12 @@ export function nodeListener(handler: WebHandler): http.RequestListener {
       const response = await handler(request);
       const outHeaders: Record<string, string> = {};
       response.headers.forEach((v, k) => (outHeaders[k] = v));
+      // Answered before the request body was read (e.g. 413): close the connection afterwards rather
+      // than leave the client blocked writing a body nobody reads; drain what is in flight.
+      if (hasBody && !req.complete) {
+        outHeaders.connection = "close";
+        req.resume();
+      }
       res.writeHead(response.status, outHeaders);
       if (response.body) {
         const reader = response.body.getReader();
