@@ -47,6 +47,23 @@ const ZEnv = z.object({
   // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
+  // Connectors: consecutive vendor failures (unreachable, 5xx, bad credentials) before a connector
+  // goes OFFLINE (circuit breaker); a successful Test/Retry brings it back.
+  FORTRESS_CONNECTOR_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  // Zero Trust: how long a data key unwrapped by the customer's external key service (XKS) stays in
+  // memory before it is zeroed; 0 disables the session cache (every use asks the key service).
+  FORTRESS_XKS_SESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Vault master key: base64 of 32 random bytes. Unset → a key file generated in the data folder
+  // (mode 0600) on first start. Several instances must share it.
+  FORTRESS_MASTER_KEY: z
+    .string()
+    .trim()
+    .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, "base64").length === 32, "must be base64 of exactly 32 bytes")
+    .optional(),
+  // Service key versions rotate after this many days; a background job rewraps every blob.
+  FORTRESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // In-process background jobs (key rotation, rewrap, purge, expiry warnings). Off in tests.
+  FORTRESS_JOBS: z.enum(["on", "off"]).optional(),
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

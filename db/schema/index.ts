@@ -4,4 +4,5 @@ export * from "./audit";
 export * from "./outbox";
 export * from "./connectors";
 export * from "./pat-keys";
+export * from "./vault";
 export * from "./mcp";

@@ -5,6 +5,7 @@
 //  2. connect time: the agent's own DNS lookup re-checks what it resolved, so the address checked is
 //     the address connected to (a DNS-rebinding answer between 1 and 2 changes nothing).
 // Redirects are followed by hand, each hop checked again; credentials are dropped on a cross-origin hop.
+import { createHash } from "node:crypto";
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { promisify } from "node:util";
@@ -82,12 +83,44 @@ function agents() {
   return g.__fortressAgents;
 }
 
+/** Client certificate (mTLS) and/or private CA for one destination, e.g. a customer's XKS proxy. */
+export interface OutboundTls {
+  certPem?: string;
+  keyPem?: string;
+  /** Replaces the public CA store for this destination when given. */
+  caPem?: string;
+}
+
+// One pooled agent per distinct TLS identity (keyed by a hash, so no key material in map keys), with
+// the same connect-time address check as the shared agents.
+const tlsAgents = new Map<string, Agent>();
+function tlsAgent(tls: OutboundTls): Agent {
+  const id = createHash("sha256").update(JSON.stringify([tls.certPem ?? "", tls.keyPem ?? "", tls.caPem ?? ""])).digest("hex");
+  let agent = tlsAgents.get(id);
+  if (!agent) {
+    if (tlsAgents.size >= 64) {
+      const [oldId, old] = tlsAgents.entries().next().value as [string, Agent];
+      tlsAgents.delete(oldId);
+      void old.close();
+    }
+    agent = new Agent({
+      connect: { lookup: guardedLookup(false), timeout: 5_000, cert: tls.certPem, key: tls.keyPem, ca: tls.caPem },
+      keepAliveTimeout: 30_000,
+      connections: 32,
+    });
+    tlsAgents.set(id, agent);
+  }
+  return agent;
+}
+
 const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "cookie", "proxy-authorization"];
 
 export interface SafeFetchOptions {
   maxRedirects?: number;
   /** Whole-request time limit, headers and body. */
   timeoutMs?: number;
+  /** mTLS client certificate / private CA (https destinations only). */
+  tls?: OutboundTls;
 }
 
 /**
@@ -104,7 +137,8 @@ export async function safeFetch(
   let request: RequestInit = typeof init === "function" ? await init() : { ...init };
   const signal = request.signal ?? AbortSignal.timeout(options.timeoutMs ?? 15_000);
   for (let hop = 0; ; hop++) {
-    const dispatcher = url.protocol === "http:" ? agents().http : agents().https;
+    if (options.tls && url.protocol !== "https:") throw new OutboundBlockedError("a client certificate is only sent over https");
+    const dispatcher = url.protocol === "http:" ? agents().http : options.tls ? tlsAgent(options.tls) : agents().https;
     const response = await undiciFetch(url, { ...request, redirect: "manual", dispatcher, signal });
     const location = response.headers.get("location");
     if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;

@@ -1,9 +1,9 @@
 // The vault's public face: the only way any code stores or uses a secret.
-// CONTRACT (seam shared by MCP Fortress, PAT Fortress, webhooks, posture): signatures here are stable;
-// the implementation behind them belongs to the vault issue. Until it lands every call fails closed.
+// CONTRACT (seam shared by MCP Fortress, PAT Fortress, webhooks, posture): signatures here are stable.
+// Implementation: secrets.ts (store/rotate/destroy/use), objects.ts (sealObject/openObject),
+// envelope.ts + blob.ts (format), org-keys.ts (tier rules), service-keys.ts (key hierarchy).
+import type { Product } from "../audit/record";
 import type { Actor, RequestMeta } from "../context";
-import type { DbOrTx } from "../db";
-import { FortressError } from "../errors";
 
 /** What a secret is for. Part of the AAD: a blob stored for one purpose cannot be opened for another. */
 export type SecretPurpose = "connector" | "pat" | "webhook" | "mdm" | "idp" | "archive";
@@ -38,71 +38,32 @@ export interface StoreSecretInput {
   expiresAt?: Date | null;
   actor: Actor;
   meta?: Partial<RequestMeta>;
+  /** Which product the audit event belongs to; default from the purpose (pat → pat, connector → mcp). */
+  product?: Product;
 }
 
 export interface UseContext {
   actor: Actor;
   meta?: Partial<RequestMeta>;
+  /** Which product the audit event belongs to; default from the purpose (pat → pat, connector → mcp). */
+  product?: Product;
 }
 
-const notReady = () => new FortressError("unavailable", "Credential vault unavailable");
-
-/** Encrypts and stores a secret (inside the caller's transaction when given one). Audited. */
-export async function storeSecret(_db: DbOrTx, _input: StoreSecretInput): Promise<SecretMetadata> {
-  throw notReady();
-}
-
-/** Replaces a secret's value; the old value is destroyed. Audited. */
-export async function rotateSecret(
-  _db: DbOrTx,
-  _ref: SecretRef,
-  _plaintext: Buffer,
-  _ctx: UseContext,
-): Promise<SecretMetadata> {
-  throw notReady();
-}
-
-/** Crypto-shreds a secret at once (its data key destroyed); rows are purged later. Audited. */
-export async function destroySecret(_db: DbOrTx, _ref: SecretRef, _ctx: UseContext): Promise<void> {
-  throw notReady();
-}
-
-export async function getSecretMetadata(_db: DbOrTx, _ref: SecretRef): Promise<SecretMetadata | null> {
-  throw notReady();
-}
-
-/**
- * Decrypts into a Buffer, calls `fn`, zeroes the Buffer in `finally`. The only way to get plaintext.
- * Call it only after every policy check passed. Fails closed with FortressError("unavailable") when
- * the key provider, the HMAC, the AAD or the tier rules say no; every use and failure is audited.
+/*
+ * storeSecret(db, input): encrypts and stores a secret (inside the caller's transaction when given
+ *   one). Tier rules: Bank / Zero Trust refuse (409) until a customer key provider passed its test.
+ * rotateSecret(db, ref, plaintext, ctx): replaces a secret's value; the old blob is overwritten.
+ * destroySecret(db, ref, ctx): crypto-shreds at once (blob and wrapped data key erased); the row is
+ *   purged by the purge job 72 h later.
+ * getSecretMetadata(db, ref): metadata only, null when unknown or destroyed.
+ * withSecret(ref, purpose, fn, ctx): decrypts into a Buffer, calls `fn`, zeroes the Buffer in
+ *   `finally`. The only way to get plaintext; call it only after every policy check passed. Fails
+ *   closed with FortressError("unavailable") when the key provider, the HMAC, the AAD or the tier
+ *   rules say no; every use and failure is audited. Use guards (registerUseGuard) run first.
+ * sealObject / openObject: envelope encryption for the PAT archive; a modified blob, or one moved
+ *   to another org/purpose/objectId, fails.
+ * Every failure reaches the caller as a FortressError whose message is safe to show.
  */
-export async function withSecret<T>(
-  _ref: SecretRef,
-  _purpose: SecretPurpose,
-  _fn: (plaintext: Buffer) => Promise<T> | T,
-  _ctx: UseContext,
-): Promise<T> {
-  throw notReady();
-}
-
-/**
- * Envelope-encrypts an object that is not a credential but must be kept secret (the PAT archive):
- * a fresh data key per object, wrapped by the org's key provider; AAD binds org, purpose and objectId.
- * Returns the self-describing blob to store wherever the caller likes.
- */
-export async function sealObject(_input: {
-  orgId: string;
-  purpose: "archive";
-  objectId: string;
-  plaintext: Buffer;
-}): Promise<Buffer> {
-  throw notReady();
-}
-
-/** Opens a sealObject blob; a modified blob, or one moved to another org/purpose/objectId, fails. */
-export async function openObject<T>(
-  _input: { orgId: string; purpose: "archive"; objectId: string; blob: Buffer },
-  _fn: (plaintext: Buffer) => Promise<T> | T,
-): Promise<T> {
-  throw notReady();
-}
+export { storeSecret, rotateSecret, destroySecret, getSecretMetadata, withSecret, registerUseGuard } from "./secrets";
+export type { UseGuard, UseGuardInput } from "./secrets";
+export { sealObject, openObject, resealObject } from "./objects";

@@ -1,0 +1,283 @@
+// Secrets: store, rotate, destroy (crypto-shred), read metadata, and use — the only way to plaintext.
+// Plaintext lives only in Buffers that are zeroed in `finally`; nothing here logs, returns or audits it.
+import { randomUUID } from "node:crypto";
+import { and, eq, isNull } from "drizzle-orm";
+import { orgKeySettings, organisations, vaultSecrets, type Tier } from "@/db/schema";
+import { getDb, type DbOrTx } from "../db";
+import { FortressError, isFortressError } from "../errors";
+import { asProviderError, openVerified, sealWith, verifyStored } from "./envelope";
+import { KeyProviderError, type KeyProviderFailure } from "./key-provider";
+import { providerForKind, providerForStore } from "./org-keys";
+import { serviceKeyring } from "./service-keys";
+import { auditRefusal, failureMetadata, vaultAudit, type VaultAuditInput } from "./vault-audit";
+import type { SecretMetadata, SecretPurpose, SecretRef, StoreSecretInput, UseContext } from "./index";
+
+export const PURGE_DELAY_MS = 72 * 3_600_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Row = typeof vaultSecrets.$inferSelect;
+
+export function metadataOf(row: Row): SecretMetadata {
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    purpose: row.purpose as SecretPurpose,
+    type: row.type,
+    label: row.label,
+    lastFour: row.lastFour,
+    createdAt: row.createdAt,
+    rotatedAt: row.rotatedAt,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** At most the last 4 characters, and only of secrets of 12 characters or more. */
+export function lastFourOf(plaintext: Buffer): string | null {
+  const text = plaintext.toString("utf8");
+  const chars = [...text];
+  return chars.length >= 12 ? chars.slice(-4).join("") : null;
+}
+
+const FAILURE_TEXT: Record<KeyProviderFailure, string> = {
+  timeout: "the key provider did not answer in time",
+  unavailable: "the key provider is unreachable",
+  access_denied: "the key provider denied access (revoked grant or disabled key?)",
+  wrong_key: "the key needed to open it is unknown or retired",
+  integrity: "it failed its integrity check",
+  misconfigured: "the key provider is misconfigured",
+};
+
+export function unavailable(err: KeyProviderError): FortressError {
+  return new FortressError("unavailable", `Credential unavailable: ${FAILURE_TEXT[err.failure]}`, {
+    cause: err,
+    details: { failure: err.failure },
+  });
+}
+
+// ——— use guards (identity and device checks of later issues plug in here) ———
+
+export interface UseGuardInput {
+  orgId: string;
+  tier: Tier;
+  secretId: string;
+  purpose: SecretPurpose;
+  ctx: UseContext;
+}
+/** Throws (ideally a FortressError) to refuse a use. Runs inside withSecret before anything is unwrapped. */
+export type UseGuard = (input: UseGuardInput) => Promise<void> | void;
+const guards = new Set<UseGuard>();
+
+export function registerUseGuard(fn: UseGuard): () => void {
+  guards.add(fn);
+  return () => guards.delete(fn);
+}
+
+// ——— store / rotate / destroy ———
+
+function checkPlaintext(p: Buffer) {
+  if (!Buffer.isBuffer(p) || p.length === 0) throw new FortressError("invalid_request", "The credential is empty");
+  if (p.length > 60_000) throw new FortressError("invalid_request", "The credential is too large");
+}
+
+export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<SecretMetadata> {
+  checkPlaintext(input.plaintext);
+  const id = randomUUID();
+  const base = { orgId: input.orgId, secretId: id, actor: input.actor, meta: input.meta, product: input.product, purpose: input.purpose };
+  try {
+    const { provider } = await providerForStore(db, input.orgId);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: id, purpose: input.purpose }, input.plaintext);
+    const [row] = await db
+      .insert(vaultSecrets)
+      .values({
+        id,
+        orgId: input.orgId,
+        purpose: input.purpose,
+        type: input.type,
+        label: input.label,
+        lastFour: lastFourOf(input.plaintext),
+        blob: sealed.blob,
+        keyProvider: sealed.providerKind,
+        keyVersion: sealed.keyVersion,
+        expiresAt: input.expiresAt ?? null,
+      })
+      .returning();
+    await vaultAudit(db, {
+      ...base,
+      action: "vault.secret.stored",
+      decision: "info",
+      metadata: { type: input.type, purpose: input.purpose, key_provider: sealed.providerKind, key_version: sealed.keyVersion },
+    });
+    return metadataOf(row);
+  } catch (err) {
+    throw await refuse(db, err, { ...base, action: "vault.secret.store_refused" });
+  }
+}
+
+/** Turns any failure into a caller-safe error and audits it (tier refusals and provider faults alike). */
+async function refuse(db: DbOrTx, err: unknown, base: Omit<VaultAuditInput, "decision">): Promise<unknown> {
+  const known = isFortressError(err) ? err : err instanceof KeyProviderError ? unavailable(err) : null;
+  if (!known && !(err instanceof Error && err.name === "BlobError")) {
+    // A database error or a bug: still audited, still fails closed, details in the log only.
+    await auditRefusal(db, { ...base, decision: "deny", reason: "internal error", metadata: { failure: "internal" } });
+    return err;
+  }
+  const fe = known ?? unavailable(asProviderError(err));
+  const cause = fe.cause;
+  await auditRefusal(db, {
+    ...base,
+    decision: "deny",
+    reason: fe.message,
+    metadata: cause instanceof KeyProviderError ? failureMetadata(cause) : { failure: fe.code },
+  });
+  return fe;
+}
+
+async function liveRow(db: DbOrTx, ref: SecretRef, forUpdate = false): Promise<Row | undefined> {
+  if (!UUID.test(ref.secretId) || !UUID.test(ref.orgId)) return undefined;
+  const q = db
+    .select()
+    .from(vaultSecrets)
+    .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)));
+  const [row] = forUpdate ? await q.for("update") : await q;
+  return row;
+}
+
+export async function rotateSecret(
+  db: DbOrTx,
+  ref: SecretRef,
+  plaintext: Buffer,
+  ctx: UseContext & { expiresAt?: Date | null },
+): Promise<SecretMetadata> {
+  checkPlaintext(plaintext);
+  const base = { orgId: ref.orgId, secretId: ref.secretId, actor: ctx.actor, meta: ctx.meta, product: ctx.product };
+  const current = await liveRow(db, ref);
+  if (!current) throw new FortressError("not_found", "Secret not found");
+  try {
+    const { provider } = await providerForStore(db, ref.orgId);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: ref.orgId, objectId: ref.secretId, purpose: current.purpose }, plaintext);
+    const now = new Date();
+    // The old blob (and its wrapped data key) is overwritten in place: the old value is gone.
+    const [row] = await db
+      .update(vaultSecrets)
+      .set({
+        blob: sealed.blob,
+        keyProvider: sealed.providerKind,
+        keyVersion: sealed.keyVersion,
+        lastFour: lastFourOf(plaintext),
+        rotatedAt: now,
+        ...(ctx.expiresAt !== undefined ? { expiresAt: ctx.expiresAt } : {}),
+      })
+      .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
+      .returning();
+    if (!row) throw new FortressError("not_found", "Secret not found");
+    await vaultAudit(db, {
+      ...base,
+      purpose: current.purpose,
+      action: "vault.secret.rotated",
+      decision: "info",
+      metadata: { type: current.type, purpose: current.purpose, key_provider: sealed.providerKind, key_version: sealed.keyVersion },
+    });
+    return metadataOf(row);
+  } catch (err) {
+    throw await refuse(db, err, { ...base, purpose: current.purpose, action: "vault.secret.rotate_refused" });
+  }
+}
+
+export async function destroySecret(db: DbOrTx, ref: SecretRef, ctx: UseContext): Promise<void> {
+  if (!UUID.test(ref.secretId) || !UUID.test(ref.orgId)) throw new FortressError("not_found", "Secret not found");
+  const now = new Date();
+  // Crypto-shred: the blob with its wrapped data key is erased at once; the row (metadata only, last
+  // four cleared too) goes with the purge job after PURGE_DELAY_MS.
+  const [row] = await db
+    .update(vaultSecrets)
+    .set({ blob: null, lastFour: null, destroyedAt: now, purgeAfter: new Date(now.getTime() + PURGE_DELAY_MS) })
+    .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
+    .returning();
+  if (!row) {
+    const [gone] = await db
+      .select({ id: vaultSecrets.id })
+      .from(vaultSecrets)
+      .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId)));
+    if (gone) return; // already destroyed: idempotent
+    throw new FortressError("not_found", "Secret not found");
+  }
+  await vaultAudit(db, {
+    orgId: ref.orgId,
+    secretId: ref.secretId,
+    actor: ctx.actor,
+    meta: ctx.meta,
+    product: ctx.product,
+    purpose: row.purpose,
+    action: "vault.secret.destroyed",
+    decision: "info",
+    metadata: { type: row.type, purpose: row.purpose, purge_after: row.purgeAfter?.toISOString() },
+  });
+}
+
+export async function getSecretMetadata(db: DbOrTx, ref: SecretRef): Promise<SecretMetadata | null> {
+  const row = await liveRow(db, ref);
+  return row ? metadataOf(row) : null;
+}
+
+// ——— use ———
+
+export async function withSecret<T>(
+  ref: SecretRef,
+  purpose: SecretPurpose,
+  fn: (plaintext: Buffer) => Promise<T> | T,
+  ctx: UseContext,
+): Promise<T> {
+  const started = performance.now();
+  let db: Awaited<ReturnType<typeof getDb>>;
+  try {
+    db = await getDb();
+  } catch (err) {
+    throw new FortressError("unavailable", "Credential vault unavailable", { cause: err });
+  }
+  const base = { orgId: ref.orgId, secretId: ref.secretId, actor: ctx.actor, meta: ctx.meta, product: ctx.product, purpose };
+  const [found] = UUID.test(ref.secretId) && UUID.test(ref.orgId)
+    ? await db
+        .select({ secret: vaultSecrets, tier: organisations.tier, settings: orgKeySettings })
+        .from(vaultSecrets)
+        .innerJoin(organisations, eq(organisations.id, vaultSecrets.orgId))
+        .leftJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
+        .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
+    : [];
+  if (!found || !found.secret.blob) {
+    if (UUID.test(ref.orgId)) await auditRefusal(db, { ...base, secretId: UUID.test(ref.secretId) ? ref.secretId : undefined, action: "vault.secret.use_refused", decision: "deny", reason: "Secret not found", metadata: { failure: "not_found" } });
+    throw new FortressError("not_found", "Secret not found");
+  }
+  const { secret, tier, settings } = found;
+  let plaintext: Buffer | undefined;
+  try {
+    if (secret.purpose !== purpose) throw new KeyProviderError("integrity", "The credential was stored for another purpose");
+    for (const guard of guards) await guard({ orgId: ref.orgId, tier, secretId: ref.secretId, purpose, ctx });
+    if (tier === "ZERO_TRUST" && secret.keyProvider !== "xks") {
+      throw new KeyProviderError("misconfigured", "Zero Trust credentials must be protected by the external key service");
+    }
+    const binding = { orgId: ref.orgId, objectId: ref.secretId, purpose };
+    // HMAC first: a tampered or moved blob is refused before any provider is asked to unwrap.
+    const parsed = await verifyStored(secret.blob!, binding, serviceKeyring());
+    if (parsed.keyVersion !== secret.keyVersion || parsed.providerKind !== secret.keyProvider) {
+      throw new KeyProviderError("integrity", "Stored credential does not match its record");
+    }
+    const provider = await providerForKind(settings, parsed.providerKind);
+    plaintext = await openVerified(parsed, binding, provider);
+    // The use is durable in the audit log before the plaintext is handed out.
+    await vaultAudit(db, {
+      ...base,
+      action: "vault.secret.used",
+      decision: "allow",
+      latencyMs: Math.round(performance.now() - started),
+      metadata: { type: secret.type, key_provider: secret.keyProvider, key_version: secret.keyVersion },
+    });
+  } catch (err) {
+    plaintext?.fill(0);
+    throw await refuse(db, err, { ...base, action: "vault.secret.use_refused" });
+  }
+  try {
+    return await fn(plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
