@@ -1,5 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { SettingsIcon } from "lucide-react";
+import { RadarIcon, SettingsIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -12,6 +12,9 @@ export interface NavItem {
  * Change Log, Billing, Support Tickets, Settings. Only sections that exist are listed; adding one is
  * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
  */
-export const NAV: NavItem[] = [{ label: "Settings", href: "/settings", icon: SettingsIcon }];
+export const NAV: NavItem[] = [
+  { label: "Policy Radar", href: "/policy", icon: RadarIcon },
+  { label: "Settings", href: "/settings", icon: SettingsIcon },
+];
 
 export const isActive = (pathname: string, href: string) => pathname === href || pathname.startsWith(`${href}/`);

@@ -6,3 +6,4 @@ export * from "./connectors";
 export * from "./pat-keys";
 export * from "./vault";
 export * from "./mcp";
+export * from "./policy";

@@ -17,6 +17,34 @@ export interface Counter {
   reset(key: string, windowMs: number): Promise<void>;
 }
 
+export interface ConsumeItem {
+  key: string;
+  windowMs: number;
+  /** The call is allowed only if every item's count stays ≤ its limit after this one. */
+  limit: number;
+}
+
+export interface ConsumeResult {
+  /** True when every item had room; then each count was incremented. Otherwise nothing was. */
+  allowed: boolean;
+  /** Index of the first item without room, -1 when allowed. */
+  failedIndex: number;
+  /** Counts after this call (allowed) or the current counts (refused). */
+  counts: number[];
+  /** Per item: epoch ms at which its window ends. */
+  resetAt: number[];
+}
+
+/** Counters that can also check-and-increment several limits at once (policy rate limits). */
+export interface LimitCounter extends Counter {
+  /**
+   * All-or-nothing: increments every item only if each stays within its limit, in one atomic step
+   * (one Lua script in Redis; no await in between in process). So N concurrent callers on any number
+   * of instances get exactly `limit` successes per window, never limit + 1.
+   */
+  consume(items: ConsumeItem[], nowMs?: number): Promise<ConsumeResult>;
+}
+
 const windowStart = (now: number, windowMs: number) => now - (now % windowMs);
 
 const HIT_SCRIPT = `
@@ -24,7 +52,24 @@ local n = redis.call('INCRBY', KEYS[1], ARGV[1])
 if n == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return n`;
 
-export function redisCounter(redis: Redis, prefix = "fortress:ctr:"): Counter {
+// KEYS[i]: window keys; ARGV[2i-1] = limit, ARGV[2i] = ttl ms. Reads all, then increments all.
+const CONSUME_SCRIPT = `
+local counts = {}
+for i = 1, #KEYS do
+  local c = tonumber(redis.call('GET', KEYS[i]) or '0')
+  counts[i] = c
+  if c + 1 > tonumber(ARGV[2 * i - 1]) then
+    return {0, i, unpack(counts)}
+  end
+end
+for i = 1, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
+  counts[i] = n
+end
+return {1, 0, unpack(counts)}`;
+
+export function redisCounter(redis: Redis, prefix = "fortress:ctr:"): LimitCounter {
   const keyFor = (key: string, windowMs: number, now: number) => `${prefix}${key}:${windowMs}:${windowStart(now, windowMs)}`;
   return {
     async hit(key, windowMs, amount = 1) {
@@ -40,13 +85,27 @@ export function redisCounter(redis: Redis, prefix = "fortress:ctr:"): Counter {
     async reset(key, windowMs) {
       await redis.del(keyFor(key, windowMs, Date.now()));
     },
+    async consume(items, nowMs = Date.now()) {
+      if (items.length === 0) return { allowed: true, failedIndex: -1, counts: [], resetAt: [] };
+      const keys = items.map((i) => keyFor(i.key, i.windowMs, nowMs));
+      const args = items.flatMap((i) => [i.limit, i.windowMs + 1000]);
+      const raw = (await redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args)) as number[];
+      const allowed = Number(raw[0]) === 1;
+      const counts = raw.slice(2).map(Number);
+      while (counts.length < items.length) counts.push(0);
+      return {
+        allowed,
+        failedIndex: allowed ? -1 : Number(raw[1]) - 1,
+        counts,
+        resetAt: items.map((i) => windowStart(nowMs, i.windowMs) + i.windowMs),
+      };
+    },
   };
 }
 
-export function memoryCounter(): Counter {
+export function memoryCounter(): LimitCounter {
   const windows = new Map<string, { count: number; resetAt: number }>();
-  const entry = (key: string, windowMs: number) => {
-    const now = Date.now();
+  const entry = (key: string, windowMs: number, now = Date.now()) => {
     const id = `${key}:${windowMs}`;
     let e = windows.get(id);
     if (!e || e.resetAt <= now) {
@@ -71,13 +130,20 @@ export function memoryCounter(): Counter {
     async reset(key, windowMs) {
       windows.delete(`${key}:${windowMs}`);
     },
+    async consume(items, nowMs = Date.now()) {
+      // Synchronous from the first read to the last write: atomic within this process.
+      const entries = items.map((i) => entry(i.key, i.windowMs, nowMs));
+      const failedIndex = entries.findIndex((e, i) => e.count + 1 > items[i].limit);
+      if (failedIndex === -1) for (const e of entries) e.count += 1;
+      return { allowed: failedIndex === -1, failedIndex, counts: entries.map((e) => e.count), resetAt: entries.map((e) => e.resetAt) };
+    },
   };
 }
 
-let shared: Counter | undefined;
+let shared: LimitCounter | undefined;
 
 /** The process's counter: Redis-backed when REDIS_URL is set, in-process otherwise. */
-export function counter(): Counter {
+export function counter(): LimitCounter {
   if (!shared) {
     const redis = getRedis();
     shared = redis ? redisCounter(redis) : memoryCounter();

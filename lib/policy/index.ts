@@ -1,10 +1,19 @@
 // The policy engine's public face for the gateways and the admin API.
-// CONTRACT (seam shared by MCP Fortress and PAT Fortress): signatures here are stable; the
-// implementation belongs to the policy issue. Until it lands everything is denied (deny by default).
+// CONTRACT (seam shared by MCP Fortress and PAT Fortress): signatures here are stable.
+// authorize = cached per-org snapshot → pure engine decision → rate-limit counters (the only I/O);
+// a rate-limit denial also enqueues `user.overage` (once per subject, rule and window).
 import type { Actor, RequestMeta } from "../context";
-import type { DbOrTx } from "../db";
+import { getDb, type DbOrTx } from "../db";
 import type { Principal } from "../identity/principal";
+import { counter } from "../limits/counter";
+import { logger } from "../log";
+import { enqueueEvent } from "../outbox/enqueue";
 import type { RedactionSettings } from "../redaction";
+import { applyRateLimits, decide, decideWithoutCounting, type EngineDecision } from "./engine-bridge";
+import { getPolicySnapshot } from "./snapshot";
+import { assignRoleRecord, createRoleRecord } from "./store";
+
+export { invalidatePolicy, subscribePolicyChanges } from "./snapshot";
 
 /** What a governed request wants to use. The gateway loads it and passes its layer-1 toggle state. */
 export type PolicyResource =
@@ -61,8 +70,43 @@ export interface Decision {
  * org's cached snapshot; fails closed (throws FortressError("unavailable")) when the policy store
  * cannot answer.
  */
-export async function authorize(_principal: Principal, request: PolicyRequest, _now: Date = new Date()): Promise<Decision> {
-  return denyAll(request);
+export async function authorize(principal: Principal, request: PolicyRequest, now: Date = new Date()): Promise<Decision> {
+  const snapshot = await getPolicySnapshot(principal.orgId);
+  const evaluation = decide(snapshot.compiled, principal, request, now);
+  const decision = await applyRateLimits(evaluation, counter(), now);
+  if (decision.rateLimit) await reportOverage(principal, request, decision, now);
+  const { rateLimit: _internal, ...plain } = decision;
+  return plain;
+}
+
+/** `user.overage` to the outbox when a rate limit refused; deduplicated per subject, rule and window. */
+async function reportOverage(principal: Principal, request: PolicyRequest, decision: EngineDecision, now: Date) {
+  const limit = decision.rateLimit!;
+  const windowMs = limit.windowSeconds * 1000;
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const r = request.resource;
+  try {
+    await enqueueEvent(await getDb(), {
+      orgId: principal.orgId,
+      type: "user.overage",
+      dedupeKey: `user.overage:${limit.ruleId}:${principal.kind}:${principal.id}:${windowStart.toISOString()}`,
+      payload: {
+        rule: { id: limit.ruleId, name: limit.ruleName, limit: limit.limit, window_seconds: limit.windowSeconds, per: limit.per },
+        subject: { kind: principal.kind, id: principal.id, label: principal.label },
+        product: request.product,
+        resource:
+          r.kind === "connector_action"
+            ? { kind: r.kind, connector_id: r.connectorId, tool: `${r.connectorSlug}__${r.action}` }
+            : { kind: r.kind, pat_key_id: r.patKeyId, label: r.label },
+        window_start: windowStart.toISOString(),
+        retry_after_seconds: decision.retryAfterSeconds ?? null,
+        occurred_at: now.toISOString(),
+      },
+    });
+  } catch (err) {
+    // The request is refused either way; a lost webhook must not become an error for the caller.
+    logger().warn({ err, orgId: principal.orgId }, "could not enqueue user.overage");
+  }
 }
 
 /**
@@ -70,12 +114,17 @@ export async function authorize(_principal: Principal, request: PolicyRequest, _
  * now, in input order. Evaluates layers 1–3 without consuming rate-limit counters.
  */
 export async function allowedResources<R extends PolicyResource>(
-  _principal: Principal,
-  _resources: R[],
-  _clientIp: string | null,
-  _now: Date = new Date(),
+  principal: Principal,
+  resources: R[],
+  clientIp: string | null,
+  now: Date = new Date(),
 ): Promise<R[]> {
-  return [];
+  const snapshot = await getPolicySnapshot(principal.orgId);
+  return resources.filter(
+    (resource) =>
+      decideWithoutCounting(snapshot.compiled, principal, { product: resource.kind === "pat_key" ? "pat" : "mcp", resource, clientIp }, now)
+        .effect === "allow",
+  );
 }
 
 export type Grant =
@@ -99,27 +148,25 @@ export interface ChangeContext {
 }
 
 /** Creates a role (Change Log entry included). Returns its id. */
-export async function createRole(_db: DbOrTx, _orgId: string, _input: RoleInput, _ctx: ChangeContext): Promise<{ id: string }> {
-  throw new Error("policy store not implemented yet");
+export async function createRole(db: DbOrTx, orgId: string, input: RoleInput, ctx: ChangeContext): Promise<{ id: string }> {
+  const role = await createRoleRecord(
+    db,
+    orgId,
+    {
+      name: input.name,
+      description: input.description,
+      grants: input.grants.map((g) =>
+        g.resource.kind === "connector_action"
+          ? { kind: "connector_action" as const, connector_id: g.resource.connectorId, action: g.resource.action, effect: g.effect }
+          : { kind: "pat_key" as const, pat_key_id: g.resource.patKeyId, effect: g.effect },
+      ),
+    },
+    ctx,
+  );
+  return { id: role.id };
 }
 
 /** Gives a user or service account a role (their API keys inherit it). Change Log entry included. */
-export async function assignRole(
-  _db: DbOrTx,
-  _orgId: string,
-  _roleId: string,
-  _subject: RoleSubject,
-  _ctx: ChangeContext,
-): Promise<void> {
-  throw new Error("policy store not implemented yet");
-}
-
-function denyAll(request: PolicyRequest): Decision {
-  return {
-    effect: "deny",
-    layer: "role",
-    reason: "No role allows this",
-    redaction: { email: true, phone: true, ssn: true, creditCard: true, custom: [] },
-    trace: [{ layer: "role", outcome: "deny", detail: `deny by default (${request.resource.kind})` }],
-  };
+export async function assignRole(db: DbOrTx, orgId: string, roleId: string, subject: RoleSubject, ctx: ChangeContext): Promise<void> {
+  await assignRoleRecord(db, orgId, roleId, subject, ctx);
 }
