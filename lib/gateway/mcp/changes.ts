@@ -5,6 +5,7 @@
 // Fan-out: Redis pub/sub when REDIS_URL is set, Postgres LISTEN/NOTIFY when DATABASE_URL is a real
 // Postgres, in-process otherwise (a single instance). The publisher's own instance is told at once.
 import { randomUUID } from "node:crypto";
+import { onConnectorsChanged } from "../../connectors/events";
 import { env } from "../../env";
 import { logger } from "../../log";
 import { getRedis } from "../../redis";
@@ -16,6 +17,8 @@ export type ToolsChangedListener = (orgId: string) => void;
 
 interface Bus {
   instanceId: string;
+  /** Unhooks the bridge from the connector service's in-process change events. */
+  unbridge?: () => void;
   listeners: Map<string, Set<ToolsChangedListener>>;
   remote?: { publish(message: string): Promise<void>; close(): Promise<void> };
   starting?: Promise<void>;
@@ -24,7 +27,13 @@ interface Bus {
 const g = globalThis as typeof globalThis & { __fortressMcpToolsBus?: Bus };
 
 function bus(): Bus {
-  return (g.__fortressMcpToolsBus ??= { instanceId: randomUUID(), listeners: new Map() });
+  if (!g.__fortressMcpToolsBus) {
+    const b: Bus = { instanceId: randomUUID(), listeners: new Map() };
+    g.__fortressMcpToolsBus = b;
+    // The connector service announces committed changes in-process; fan them out to every instance.
+    b.unbridge = onConnectorsChanged((orgId) => notifyToolsChanged(orgId));
+  }
+  return g.__fortressMcpToolsBus;
 }
 
 function deliver(orgId: string): void {
@@ -118,5 +127,6 @@ export function toolsBusReady(): Promise<void> {
 export async function closeToolsBus(): Promise<void> {
   const b = g.__fortressMcpToolsBus;
   g.__fortressMcpToolsBus = undefined;
+  b?.unbridge?.();
   await b?.remote?.close();
 }

@@ -6,7 +6,7 @@ import { runConnectorAction } from "../../connectors/run";
 import { getDb, type Database } from "../../db";
 import { env } from "../../env";
 import { authenticateApiKey } from "../../identity/authenticate-api-key";
-import { allowedResources, authorize } from "../../policy";
+import { allowedResources, authorize, subscribePolicyChanges } from "../../policy";
 import { redactValue } from "../../redaction";
 import { publishTraffic } from "../../traffic";
 
@@ -19,6 +19,8 @@ export interface McpDeps {
   redact: typeof redactValue;
   recordAudit: typeof recordAuditEvent;
   publishTraffic: typeof publishTraffic;
+  /** Policy change signals for an org (the policy bus reaches every instance). */
+  subscribePolicyChanges: (orgId: string, cb: () => void) => () => void;
   /** Origin (scheme://host[:port]) the product is published at, e.g. FORTRESS_PUBLIC_URL's. */
   publicOrigin: () => string | null;
   /** Time budget of one vendor call. */
@@ -37,6 +39,7 @@ export function defaultDeps(): McpDeps {
     redact: redactValue,
     recordAudit: recordAuditEvent,
     publishTraffic,
+    subscribePolicyChanges,
     publicOrigin: () => {
       const url = env().FORTRESS_PUBLIC_URL;
       return url ? new URL(url).origin : null;

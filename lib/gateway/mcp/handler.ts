@@ -322,7 +322,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     // Last-Event-ID is ignored: events carry no ids, so there is nothing to resume (the spec's MAY).
     return notificationStream({
       fingerprint: () => fingerprintFor(ctx, session),
-      subscribe: (signal) => subscribeToolsChanged(ctx.principal.orgId, signal),
+      subscribe: (signal) => subscribeChanges(ctx.principal.orgId, signal),
       notification: () => ({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }),
       keepAliveMs: deps.keepAliveMs,
       signal: request.signal,
@@ -336,7 +336,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     const subMeta = { [META.subscriptionId]: req.id };
     return notificationStream({
       fingerprint: () => (tools ? fingerprintFor(ctx, null) : Promise.resolve("")),
-      subscribe: (signal) => (tools ? subscribeToolsChanged(ctx.principal.orgId, signal) : () => {}),
+      subscribe: (signal) => (tools ? subscribeChanges(ctx.principal.orgId, signal) : () => {}),
       initial: [
         {
           jsonrpc: "2.0",
@@ -349,6 +349,21 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
       keepAliveMs: deps.keepAliveMs,
       signal: ctx.request.signal,
     });
+  }
+
+  /** Connector changes (tools bus) and policy changes (policy bus) both may alter a caller's list. */
+  function subscribeChanges(orgId: string, signal: () => void): () => void {
+    const offTools = subscribeToolsChanged(orgId, signal);
+    let offPolicy = () => {};
+    try {
+      offPolicy = deps.subscribePolicyChanges(orgId, signal);
+    } catch (err) {
+      logger().warn({ err }, "policy change subscription unavailable; relying on periodic re-checks");
+    }
+    return () => {
+      offTools();
+      offPolicy();
+    };
   }
 
   /** The caller's list fingerprint; null once its session or key is gone (the stream then ends). */
