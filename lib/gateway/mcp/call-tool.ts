@@ -20,6 +20,8 @@ export interface CallContext {
   sessionId: string | null;
   startedAt: number;
   signal?: AbortSignal;
+  /** Transport checks that need the tool's definition (2026-07-28 x-mcp-header parameters). */
+  checkTool?: (tool: ToolEntry, args: Record<string, unknown>) => void;
 }
 
 const actorOf = (p: Principal): Actor => ({ type: p.kind, id: p.id, label: p.label });
@@ -42,6 +44,8 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     await audit(deps, ctx, name, null, { effect: "deny", reason: `Unknown tool: ${name}` }, "unknown_tool");
     throw new RpcError(INVALID_PARAMS, `Unknown tool: ${name}`);
   }
+
+  ctx.checkTool?.(tool, args);
 
   let decision: Decision;
   try {

@@ -42,7 +42,7 @@ import {
 import { hostAllowed, originAllowed } from "./security";
 import { sessionStore, type SessionStore } from "./sessions";
 import { notificationStream, sseResponse } from "./sse";
-import { allowedTools, listFingerprint, page, toolDefinition, findTool } from "./tools";
+import { allowedTools, listFingerprint, page, toolDefinition } from "./tools";
 import type { McpSession } from "@/db/schema";
 
 /** Largest accepted POST body. Tool arguments are small; this bounds memory per request. */
@@ -260,12 +260,6 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
         });
       }
       case "tools/call": {
-        if (modern) {
-          // x-mcp-header parameters must match their Mcp-Param-* headers (2026-07-28).
-          const name = typeof params.name === "string" ? params.name : "";
-          const tool = name ? await findTool(await deps.db(), ctx.principal.orgId, name) : null;
-          if (tool && isObject(params.arguments)) checkParamHeaders(ctx.request.headers, tool.action.inputSchema, params.arguments);
-        }
         const result = await callTool(deps, params, {
           principal: ctx.principal,
           meta: ctx.meta,
@@ -273,6 +267,8 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
           sessionId,
           startedAt: ctx.startedAt,
           signal: ctx.request.signal,
+          // x-mcp-header parameters must match their Mcp-Param-* headers (2026-07-28).
+          checkTool: modern ? (tool, args) => checkParamHeaders(ctx.request.headers, tool.action.inputSchema, args) : undefined,
         });
         return finish(result);
       }

@@ -2,7 +2,7 @@
 // filtered by policy (allowedResources), in name order, with cursor pagination and the annotations
 // clients use to warn before destructive calls.
 import { createHash } from "node:crypto";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, or } from "drizzle-orm";
 import { connectorActions, connectors } from "@/db/schema";
 import type { Database } from "../../db";
 import type { Principal } from "../../identity/principal";
@@ -57,13 +57,25 @@ export async function loadOrgTools(db: Database, orgId: string): Promise<ToolEnt
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // code-point order, locale-independent
 }
 
-/** One tool by its full name, org-scoped, whatever its connector's status (the caller decides). */
+/**
+ * One tool by its full name, org-scoped, whatever its connector's status (the caller decides).
+ * Slugs never contain "__" but may end in "_", so every "__" is a candidate split; each candidate is
+ * an indexed (org, slug) + (connector, name) lookup.
+ */
 export async function findTool(db: Database, orgId: string, name: string): Promise<ToolEntry | null> {
+  const candidates: Array<{ slug: string; action: string }> = [];
+  for (let i = name.indexOf("__"); i > 0 && candidates.length < 8; i = name.indexOf("__", i + 1)) {
+    const slug = name.slice(0, i);
+    const action = name.slice(i + 2);
+    if (action && !slug.includes("__")) candidates.push({ slug, action });
+  }
+  if (candidates.length === 0) return null;
+  const match = or(...candidates.map((c) => and(eq(connectors.slug, c.slug), eq(connectorActions.name, c.action))));
   const [row] = await db
     .select({ connector: connectors, action: connectorActions })
-    .from(connectorActions)
-    .innerJoin(connectors, and(eq(connectors.id, connectorActions.connectorId), eq(connectors.orgId, connectorActions.orgId)))
-    .where(and(eq(connectorActions.orgId, orgId), sql`${connectors.slug} || '__' || ${connectorActions.name} = ${name}`))
+    .from(connectors)
+    .innerJoin(connectorActions, and(eq(connectorActions.connectorId, connectors.id), eq(connectorActions.orgId, connectors.orgId)))
+    .where(and(eq(connectors.orgId, orgId), match))
     .limit(1);
   return row ? { name, connector: row.connector, action: row.action, resource: resourceOf(row.connector, row.action) } : null;
 }
