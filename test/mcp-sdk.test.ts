@@ -137,11 +137,18 @@ describe("MCP endpoint with the official SDK client", () => {
     try {
       const client = new Client({ name: "sdk-test", version: "1.0.0" });
       await client.connect(new StreamableHTTPClientTransport(new URL(`${failing.url}/v1/mcp`), { requestInit: { headers: { "x-api-key": org.key } } }));
-      const before = vendor.requests.length;
+      // A read-only call may have run alongside the failed write, but nothing of it is released.
       const err = await client.callTool({ name: "zendesk__list_tickets", arguments: {} }).catch((e) => e);
       expect(err).toBeInstanceOf(McpError);
       expect(err.code).toBe(-32603);
       expect(err.message).toContain("Audit log unavailable");
+      expect(JSON.stringify(err)).not.toContain("Login Bug");
+      // An action that changes something never reaches the vendor without a durable audit event.
+      policy.allow(org.userId, org.connectorId, "delete_ticket");
+      const before = vendor.requests.length;
+      const del = await client.callTool({ name: "zendesk__delete_ticket", arguments: { id: 123 } }).catch((e) => e);
+      policy.revoke(org.userId, org.connectorId, "delete_ticket");
+      expect(del.code).toBe(-32603);
       expect(vendor.requests.length).toBe(before);
       await client.close();
     } finally {

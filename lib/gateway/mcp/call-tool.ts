@@ -68,30 +68,41 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     return { content: [{ type: "text", text: check.message }], isError: true };
   }
 
-  await audit(deps, ctx, name, tool, decision, "executed");
-
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(deps.callTimeoutMs)]) : AbortSignal.timeout(deps.callTimeoutMs);
-  let result: ActionResult;
-  try {
-    result = await deps.runAction({
-      connector: tool.connector,
-      action: tool.action,
-      args,
-      principal: ctx.principal,
-      requestId: ctx.meta.requestId,
-      signal,
-    });
-  } catch (err) {
-    if (err instanceof ConnectorError) {
-      result = { content: [{ type: "text", text: err.message }], isError: true };
-    } else if (isFortressError(err) && err.status < 500) {
-      result = { content: [{ type: "text", text: err.message }], isError: true };
-    } else {
+  const execute = async (): Promise<ActionResult> => {
+    try {
+      return await deps.runAction({
+        connector: tool.connector,
+        action: tool.action,
+        args,
+        principal: ctx.principal,
+        requestId: ctx.meta.requestId,
+        signal,
+      });
+    } catch (err) {
+      if (err instanceof ConnectorError || (isFortressError(err) && err.status < 500)) {
+        return { content: [{ type: "text", text: (err as Error).message }], isError: true };
+      }
       publish(deps, ctx, name, tool, "error", isFortressError(err) ? err.message : "Connector call failed");
       if (isFortressError(err)) throw new RpcError(INTERNAL_ERROR, err.message);
       logger().error({ err, requestId: ctx.meta.requestId }, "connector call failed");
       throw new RpcError(INTERNAL_ERROR, "Connector call failed");
     }
+  };
+
+  let result: ActionResult;
+  const audited = audit(deps, ctx, name, tool, decision, "executed");
+  if (tool.action.readOnly && !tool.action.destructive) {
+    // A read-only action changes nothing at the vendor, so it may run while its audit event is being
+    // written; nothing is released until the event is durable, and a failed write still refuses the
+    // call. Actions that change something run only after the event is durable.
+    const [a, r] = await Promise.allSettled([audited, execute()]);
+    if (a.status === "rejected") throw a.reason;
+    if (r.status === "rejected") throw r.reason;
+    result = r.value;
+  } else {
+    await audited;
+    result = await execute();
   }
 
   const relayed = redactResult(deps, result, decision);
