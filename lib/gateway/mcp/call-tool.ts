@@ -10,7 +10,7 @@ import { logger } from "../../log";
 import type { Decision } from "../../policy";
 import type { McpDeps } from "./deps";
 import { INTERNAL_ERROR, INVALID_PARAMS, isObject, RpcError } from "./protocol";
-import { findTool, type ToolEntry } from "./tools";
+import { findTool, forgetOrgTools, type ToolEntry } from "./tools";
 import { validateArguments } from "./validate-args";
 
 export interface CallContext {
@@ -105,6 +105,8 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     result = await execute();
   }
 
+  // A failed call may have moved the connector's failure count or status: re-read it next time.
+  if (result.isError) forgetOrgTools(ctx.principal.orgId);
   const relayed = redactResult(deps, result, decision);
   publish(deps, ctx, name, tool, relayed.isError ? "error" : "allow", relayed.isError ? "Vendor error" : decision.reason);
   return relayed;

@@ -36,7 +36,25 @@ function bus(): Bus {
   return g.__fortressMcpToolsBus;
 }
 
+/** Process-wide observers of every org's changes (caches). */
+const g2 = globalThis as typeof globalThis & { __fortressMcpToolsObservers?: Set<ToolsChangedListener> };
+const observers: Set<ToolsChangedListener> = (g2.__fortressMcpToolsObservers ??= new Set());
+
+/** Calls `listener` for every org's tools change on this instance (including remote ones). */
+export function observeAllToolsChanges(listener: ToolsChangedListener): () => void {
+  observers.add(listener);
+  void startRemote();
+  return () => observers.delete(listener);
+}
+
 function deliver(orgId: string): void {
+  for (const o of [...observers]) {
+    try {
+      o(orgId);
+    } catch (err) {
+      logger().warn({ err }, "tools-changed observer failed");
+    }
+  }
   for (const listener of [...(bus().listeners.get(orgId) ?? [])]) {
     try {
       listener(orgId);

@@ -2,11 +2,12 @@
 // filtered by policy (allowedResources), in name order, with cursor pagination and the annotations
 // clients use to warn before destructive calls.
 import { createHash } from "node:crypto";
-import { and, asc, eq, or } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { connectorActions, connectors } from "@/db/schema";
 import type { Database } from "../../db";
 import type { Principal } from "../../identity/principal";
 import type { PolicyResource } from "../../policy";
+import { observeAllToolsChanges } from "./changes";
 import { INVALID_PARAMS, RpcError } from "./protocol";
 
 export type ConnectorRow = typeof connectors.$inferSelect;
@@ -36,48 +37,70 @@ export function resourceOf(connector: ConnectorRow, action: ActionRow): ActionRe
   };
 }
 
-/** Every exposed action of the org's ACTIVE, enabled connectors, ordered by tool name. */
-export async function loadOrgTools(db: Database, orgId: string): Promise<ToolEntry[]> {
+interface OrgTools {
+  at: number;
+  /** Listable: ACTIVE, enabled connectors' exposed actions, by name. */
+  listed: ToolEntry[];
+  /** Every action of the org, whatever its state, by full name (tools/call decides what to do). */
+  byName: Map<string, ToolEntry>;
+}
+
+/**
+ * The org's tool table, cached per instance for at most TOOLS_CACHE_MS. Connector changes are
+ * announced on the tools bus (every instance) and drop the entry at once; the age bound covers a lost
+ * message. Reads are one query per org and second instead of one per request.
+ */
+export const TOOLS_CACHE_MS = 1_000;
+const cache = new Map<Database, Map<string, OrgTools>>();
+let observing = false;
+
+function orgCache(db: Database): Map<string, OrgTools> {
+  if (!observing) {
+    observing = true;
+    observeAllToolsChanges((orgId) => {
+      for (const m of cache.values()) m.delete(orgId);
+    });
+  }
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  return m;
+}
+
+/** Drops the cached table of an org (after a failed vendor call: the connector row changed). */
+export function forgetOrgTools(orgId: string): void {
+  for (const m of cache.values()) m.delete(orgId);
+}
+
+async function orgTools(db: Database, orgId: string, now = Date.now()): Promise<OrgTools> {
+  const m = orgCache(db);
+  const hit = m.get(orgId);
+  if (hit && now - hit.at < TOOLS_CACHE_MS) return hit;
   const rows = await db
     .select({ connector: connectors, action: connectorActions })
     .from(connectorActions)
     .innerJoin(connectors, and(eq(connectors.id, connectorActions.connectorId), eq(connectors.orgId, connectorActions.orgId)))
-    .where(
-      and(
-        eq(connectorActions.orgId, orgId),
-        eq(connectors.orgId, orgId),
-        eq(connectors.status, "ACTIVE"),
-        eq(connectors.enabled, true),
-        eq(connectorActions.exposed, true),
-      ),
-    )
+    .where(and(eq(connectorActions.orgId, orgId), eq(connectors.orgId, orgId)))
     .orderBy(asc(connectors.slug), asc(connectorActions.name));
-  return rows
-    .map(({ connector, action }) => ({ name: toolName(connector.slug, action.name), connector, action, resource: resourceOf(connector, action) }))
+  const all = rows.map(({ connector, action }) => ({ name: toolName(connector.slug, action.name), connector, action, resource: resourceOf(connector, action) }));
+  const byName = new Map<string, ToolEntry>();
+  for (const t of all) if (!byName.has(t.name)) byName.set(t.name, t);
+  const listed = all
+    .filter((t) => t.connector.status === "ACTIVE" && t.connector.enabled && t.action.exposed)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // code-point order, locale-independent
+  const entry = { at: now, listed, byName };
+  if (m.size >= 10_000) m.clear();
+  m.set(orgId, entry);
+  return entry;
 }
 
-/**
- * One tool by its full name, org-scoped, whatever its connector's status (the caller decides).
- * Slugs never contain "__" but may end in "_", so every "__" is a candidate split; each candidate is
- * an indexed (org, slug) + (connector, name) lookup.
- */
+/** Every exposed action of the org's ACTIVE, enabled connectors, ordered by tool name. */
+export async function loadOrgTools(db: Database, orgId: string): Promise<ToolEntry[]> {
+  return (await orgTools(db, orgId)).listed;
+}
+
+/** One tool by its full name, org-scoped, whatever its connector's status (the caller decides). */
 export async function findTool(db: Database, orgId: string, name: string): Promise<ToolEntry | null> {
-  const candidates: Array<{ slug: string; action: string }> = [];
-  for (let i = name.indexOf("__"); i > 0 && candidates.length < 8; i = name.indexOf("__", i + 1)) {
-    const slug = name.slice(0, i);
-    const action = name.slice(i + 2);
-    if (action && !slug.includes("__")) candidates.push({ slug, action });
-  }
-  if (candidates.length === 0) return null;
-  const match = or(...candidates.map((c) => and(eq(connectors.slug, c.slug), eq(connectorActions.name, c.action))));
-  const [row] = await db
-    .select({ connector: connectors, action: connectorActions })
-    .from(connectors)
-    .innerJoin(connectorActions, and(eq(connectorActions.connectorId, connectors.id), eq(connectorActions.orgId, connectors.orgId)))
-    .where(and(eq(connectors.orgId, orgId), match))
-    .limit(1);
-  return row ? { name, connector: row.connector, action: row.action, resource: resourceOf(row.connector, row.action) } : null;
+  return (await orgTools(db, orgId)).byName.get(name) ?? null;
 }
 
 export type AllowedResources = (principal: Principal, resources: ActionResource[], clientIp: string | null) => Promise<ActionResource[]>;
