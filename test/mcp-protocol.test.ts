@@ -392,3 +392,35 @@ describe("modern era (2026-07-28): stateless", () => {
     abort.abort();
   });
 });
+
+describe("tools/list pagination", () => {
+  it("pages of 100 in name order; following nextCursor yields every allowed tool exactly once", async () => {
+    const { getDb } = await import("@/lib/db");
+    const { connectors, connectorActions } = await import("@/db/schema");
+    const { notifyToolsChanged: notify } = await import("@/lib/gateway/mcp/changes");
+    const db = await getDb();
+    const [bulk] = await db.insert(connectors).values({ orgId: org.org.id, type: "test_zendesk", slug: "bulk", name: "Bulk", status: "ACTIVE", config: {} }).returning();
+    const names = Array.from({ length: 130 }, (_, i) => `op_${String(i).padStart(3, "0")}`);
+    await db.insert(connectorActions).values(names.map((name) => ({ orgId: org.org.id, connectorId: bulk.id, name, description: name })));
+    for (const n of names) policy.allow(org.userId, bulk.id, n);
+    await notify(org.org.id);
+
+    const { sid, version } = await newSession();
+    const h = mcpHeaders(org.key, { "mcp-session-id": sid, "mcp-protocol-version": version });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await send({ headers: h, body: { jsonrpc: "2.0", id: pages, method: "tools/list", params: cursor ? { cursor } : {} } });
+      expect(res.status).toBe(200);
+      seen.push(...res.json.result.tools.map((t: { name: string }) => t.name));
+      cursor = res.json.result.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(2);
+    const expected = [...names.map((n) => `bulk__${n}`), "zendesk__list_tickets"];
+    expect(seen).toEqual(expected);
+    expect([...seen].sort()).toEqual(seen);
+    for (const n of names) policy.revoke(org.userId, bulk.id, n);
+  });
+});
