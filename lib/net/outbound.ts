@@ -58,6 +58,15 @@ export async function assertOutboundAllowed(input: string | URL): Promise<URL> {
   return url;
 }
 
+/**
+ * The connect-time address check as a `lookup` for other HTTP stacks (e.g. the AWS SDK's node agents
+ * when a custom endpoint is configured). Literal-IP URLs skip lookups: preflight them with
+ * assertOutboundAllowed as well.
+ */
+export function outboundLookup(plainHttp: boolean): LookupFunction {
+  return guardedLookup(plainHttp);
+}
+
 function guardedLookup(plainHttp: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {

@@ -45,7 +45,12 @@ export async function sealWith(provider: KeyProvider, keyring: ServiceKeyring, b
   const dataKey = randomBytes(32);
   try {
     const context: WrapContext = { orgId: binding.orgId, purpose: binding.purpose, objectId: binding.objectId, keyVersion };
-    const { wrapped, keyId } = await withProviderTimeout(provider.wrap(dataKey, context));
+    let wrapped: Buffer, keyId: string;
+    try {
+      ({ wrapped, keyId } = await withProviderTimeout(provider.wrap(dataKey, context)));
+    } catch (err) {
+      throw asProviderError(err);
+    }
     const blob = sealBlob({
       plaintext,
       dataKey,

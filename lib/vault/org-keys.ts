@@ -7,30 +7,23 @@ import { FortressError } from "../errors";
 import { openVerified, sealWith, verifyStored, type Sealed } from "./envelope";
 import { KeyProviderError, type KeyProvider, type KeyProviderConfig, type KeyProviderKind } from "./key-provider";
 import { buildKeyProvider, localKeyProvider } from "./providers";
+import { CUSTOMER_SECRET_FIELDS } from "./providers/customer";
 import { serviceKeyring } from "./service-keys";
 
 export type SettingsRow = typeof orgKeySettings.$inferSelect;
 export const CUSTOMER_KINDS: readonly KeyProviderKind[] = ["aws_kms", "vault_transit", "xks"];
 export const CONFIG_PURPOSE = "key_provider_config";
 
-/** Splits a config into what may be shown (and stored in clear) and the access credentials (sealed). */
+/** Splits a config into what may be stored in clear and shown, and the credentials (sealed). */
 export function splitConfig(config: KeyProviderConfig): { kind: KeyProviderKind; publicPart: Record<string, unknown>; secretPart: Record<string, unknown> | null } {
-  switch (config.kind) {
-    case "local":
-      return { kind: "local", publicPart: {}, secretPart: null };
-    case "aws_kms": {
-      const { kind, accessKeyId, secretAccessKey, ...pub } = config;
-      return { kind, publicPart: pub, secretPart: accessKeyId || secretAccessKey ? { accessKeyId, secretAccessKey } : null };
-    }
-    case "vault_transit": {
-      const { kind, token, ...pub } = config;
-      return { kind, publicPart: pub, secretPart: { token } };
-    }
-    case "xks": {
-      const { kind, accessKeyId, secretAccessKey, mtls, ...pub } = config;
-      return { kind, publicPart: { ...pub, mtls: Boolean(mtls) }, secretPart: { accessKeyId, secretAccessKey, mtls } };
-    }
+  const publicPart: Record<string, unknown> = {};
+  const secretPart: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (k === "kind" || v === undefined) continue;
+    if ((CUSTOMER_SECRET_FIELDS as readonly string[]).includes(k)) secretPart[k] = v;
+    else publicPart[k] = v;
   }
+  return { kind: config.kind, publicPart, secretPart: Object.keys(secretPart).length ? secretPart : null };
 }
 
 export async function sealConfigSecrets(orgId: string, secretPart: Record<string, unknown>): Promise<Sealed> {
@@ -56,9 +49,7 @@ export async function openConfigSecrets(orgId: string, sealed: Buffer): Promise<
 /** Rebuilds the full config (credentials included) of a settings row. */
 export async function loadConfig(row: SettingsRow): Promise<KeyProviderConfig> {
   const secret = row.sealedCredentials ? await openConfigSecrets(row.orgId, row.sealedCredentials) : {};
-  const merged: Record<string, unknown> = { ...row.config, ...secret, kind: row.providerKind };
-  if (merged.kind === "xks" && !merged.mtls) delete merged.mtls;
-  return merged as KeyProviderConfig;
+  return { ...row.config, ...secret, kind: row.providerKind } as KeyProviderConfig;
 }
 
 export async function orgTierAndSettings(db: DbOrTx, orgId: string): Promise<{ tier: Tier; settings: SettingsRow | null }> {

@@ -5,7 +5,8 @@
 // The endpoint is AWS's regional KMS endpoint, chosen by the SDK from `region` — not a customer URL,
 // so the SDK's own HTTP stack is used rather than safeFetch. `endpoint` exists only for VPC interface
 // endpoints and tests (local fake); it must be https unless the host is in FORTRESS_OUTBOUND_ALLOW,
-// and it is checked by the same SSRF rules before the client is built (see ZAwsKmsConfig).
+// and it is held to the same SSRF rules as safeFetch: preflighted before the first call, and the
+// SDK's agents re-check every resolved address at connect time.
 import {
   DecryptCommand,
   EncryptCommand,
@@ -15,7 +16,10 @@ import {
 } from "@aws-sdk/client-kms";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { randomBytes } from "node:crypto";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { logger } from "../../log";
+import { assertOutboundAllowed, outboundLookup } from "../../net/outbound";
 import type { KeyProvider, KeyProviderDescription, KeyProviderHealth, WrapContext, WrappedKey } from "../key-provider";
 import { KeyProviderError } from "../key-provider";
 import { assertContext, elapsedMs, encryptionContext, isTimeout, providerError } from "./common";
@@ -44,6 +48,10 @@ const KMS_ERRORS: Record<string, KeyProviderError["failure"]> = {
   UnrecognizedClientException: "access_denied",
   InvalidSignatureException: "access_denied",
   ExpiredTokenException: "access_denied",
+  AccessDenied: "access_denied", // STS AssumeRole refused (roleArn)
+  ExpiredToken: "access_denied",
+  RegionDisabledException: "misconfigured",
+  CredentialsProviderError: "misconfigured", // no static keys and nothing in the default chain
   NotFoundException: "wrong_key",
   InvalidKeyUsageException: "wrong_key",
   InvalidCiphertextException: "integrity",
@@ -71,7 +79,7 @@ function mapKmsError(e: unknown): KeyProviderError {
   return providerError("unavailable", SERVICE, { code: err?.code, cause: e });
 }
 
-type HandlerOptions = { connectionTimeout: number; requestTimeout: number };
+type HandlerOptions = { connectionTimeout: number; requestTimeout: number; httpAgent?: HttpAgent; httpsAgent?: HttpsAgent };
 
 function credentialsFor(config: AwsKmsProviderConfig, requestHandler: HandlerOptions): KMSClientConfig["credentials"] {
   const base =
@@ -102,6 +110,11 @@ export class AwsKmsKeyProvider implements KeyProvider {
   constructor(private readonly config: AwsKmsProviderConfig) {
     this.timeoutMs = config.timeoutMs ?? AWS_KMS_DEFAULT_TIMEOUT_MS;
     const requestHandler: HandlerOptions = { connectionTimeout: this.timeoutMs, requestTimeout: this.timeoutMs };
+    if (config.endpoint) {
+      // A configured endpoint is a URL an org admin typed: same address rules as any outbound call.
+      requestHandler.httpAgent = new HttpAgent({ keepAlive: true, lookup: outboundLookup(true) });
+      requestHandler.httpsAgent = new HttpsAgent({ keepAlive: true, lookup: outboundLookup(false) });
+    }
     this.client = new KMSClient({
       region: config.region,
       endpoint: config.endpoint,
@@ -114,8 +127,23 @@ export class AwsKmsKeyProvider implements KeyProvider {
     });
   }
 
+  private endpointChecked?: Promise<unknown>;
+
+  /** Preflight of a configured endpoint (scheme, literal IPs, resolved addresses), once per provider. */
+  private async checkEndpoint(): Promise<void> {
+    if (!this.config.endpoint) return;
+    this.endpointChecked ??= assertOutboundAllowed(this.config.endpoint);
+    try {
+      await this.endpointChecked;
+    } catch (e) {
+      this.endpointChecked = undefined;
+      throw providerError("misconfigured", SERVICE, { code: "endpoint blocked", cause: e });
+    }
+  }
+
   private async call<T>(op: string, context: WrapContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
+    await this.checkEndpoint();
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       const out = await fn(signal);

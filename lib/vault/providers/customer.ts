@@ -74,6 +74,9 @@ export const ZXksConfig = z
 
 export const ZCustomerKeyProviderConfig = z.discriminatedUnion("kind", [ZAwsKmsConfig, ZVaultTransitConfig, ZXksConfig]);
 export type CustomerKeyProviderConfig = z.infer<typeof ZCustomerKeyProviderConfig>;
+
+/** Every kind, "local" included: what PUT /api/v1/encryption-keys accepts. */
+export const ZKeyProviderConfig = z.discriminatedUnion("kind", [z.object({ kind: z.literal("local") }).strict(), ZAwsKmsConfig, ZVaultTransitConfig, ZXksConfig]);
 export type CustomerKeyProviderKind = CustomerKeyProviderConfig["kind"];
 export const CUSTOMER_KEY_PROVIDER_KINDS = ["aws_kms", "vault_transit", "xks"] as const;
 

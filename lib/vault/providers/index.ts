@@ -2,6 +2,7 @@
 // provider class anywhere else.
 import { KeyProviderError, type KeyProvider, type KeyProviderConfig, type KeyProviderKind } from "../key-provider";
 import { serviceKeyring } from "../service-keys";
+import { buildCustomerKeyProvider } from "./customer";
 import { LocalKeyProvider } from "./local";
 
 type Factory = (config: KeyProviderConfig) => KeyProvider;
@@ -16,6 +17,10 @@ export function localKeyProvider(): LocalKeyProvider {
 
 const FACTORIES: Partial<Record<KeyProviderKind, Factory>> = {
   local: () => localKeyProvider(),
+  // Customer keys (lib/vault/providers/customer.ts): Bank aws_kms / vault_transit, Zero Trust xks.
+  aws_kms: buildCustomerKeyProvider,
+  vault_transit: buildCustomerKeyProvider,
+  xks: buildCustomerKeyProvider,
 };
 
 const testFactories = new Map<KeyProviderKind, Factory>();
@@ -34,3 +39,5 @@ export function buildKeyProvider(config: KeyProviderConfig): KeyProvider {
   if (!factory) throw new KeyProviderError("misconfigured", `Key provider "${config.kind}" is not available in this build`);
   return factory(config);
 }
+
+export { ZCustomerKeyProviderConfig, ZKeyProviderConfig, publicCustomerKeyProviderConfig, buildCustomerKeyProvider } from "./customer";

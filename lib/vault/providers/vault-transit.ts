@@ -57,7 +57,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
     const start = process.hrtime.bigint();
     const fail = (err: KeyProviderError) => {
       logger().warn(
-        { provider: "vault_transit", op, requestId, key: this.config.keyName, orgId: context.orgId, failure: err.failure, ms: elapsedMs(start) },
+        { provider: "vault_transit", op, requestId, keyName: this.config.keyName, orgId: context.orgId, failure: err.failure, ms: elapsedMs(start) },
         "vault transit call failed",
       );
       return new KeyProviderError(err.failure, err.message, { cause: err.cause, requestId });
@@ -95,7 +95,7 @@ export class VaultTransitKeyProvider implements KeyProvider {
       throw fail(mapVaultError(response.status, errors));
     }
     if (!json?.data || typeof json.data !== "object") throw fail(providerError("unavailable", SERVICE, { code: "malformed response" }));
-    logger().debug({ provider: "vault_transit", op, requestId, key: this.config.keyName, orgId: context.orgId, ms: elapsedMs(start) }, "vault transit call");
+    logger().debug({ provider: "vault_transit", op, requestId, keyName: this.config.keyName, orgId: context.orgId, ms: elapsedMs(start) }, "vault transit call");
     return json.data;
   }
 
