@@ -66,7 +66,7 @@ export const api = {
 };
 
 export function principalFor(orgId: string, userId: string): Principal {
-  return { orgId, tier: "SOHO", products: ["mcp"], kind: "user", id: userId, label: "tester@example.com", apiKeyId: randomUUID(), consoleRole: "owner" } as Principal;
+  return { orgId, tier: "SOHO", products: ["MCP"], kind: "user", id: userId, label: "tester@example.com", apiKeyId: randomUUID(), consoleRole: "owner" } as Principal;
 }
 
 export async function connectorRow(orgId: string, id: string) {

@@ -1,5 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { RadarIcon, SettingsIcon } from "lucide-react";
+import { RadarIcon, SettingsIcon, VaultIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -13,6 +13,7 @@ export interface NavItem {
  * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
  */
 export const NAV: NavItem[] = [
+  { label: "Vault", href: "/vault", icon: VaultIcon },
   { label: "Policy Radar", href: "/policy", icon: RadarIcon },
   { label: "Settings", href: "/settings", icon: SettingsIcon },
 ];

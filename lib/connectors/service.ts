@@ -13,6 +13,7 @@ import { decodeCursor, toPage, type Page } from "../http/pagination";
 import type { AdminContext } from "../identity/admin-auth";
 import { enqueueEvent } from "../outbox/enqueue";
 import { destroySecret, getSecretMetadata, rotateSecret, storeSecret, type SecretMetadata } from "../vault";
+import { serviceKeyring } from "../vault/service-keys";
 import { connectorTypeView, getConnectorType, listConnectorTypes } from "./catalog";
 import { notifyConnectorsChanged } from "./events";
 import { assertAllowed, LIFECYCLE, type LifecycleAction } from "./lifecycle";
@@ -166,6 +167,20 @@ function actionView(slug: string, a: ConnectorActionRow): ConnectorActionView {
     pending: a.pendingHash ? { hash: a.pendingHash, definition: a.pendingDefinition ?? {} } : null,
     binding: a.binding,
   };
+}
+
+/**
+ * storeSecret/rotateSecret run inside our transaction, but the vault's service keyring reads its key
+ * rows through the root database handle when its short cache is cold. On PGlite (one connection)
+ * that read would wait for our own transaction: warm the keyring first. (Harmless on Postgres.)
+ */
+async function primeVault(): Promise<void> {
+  try {
+    const keyring = serviceKeyring();
+    await keyring.material(await keyring.currentVersion());
+  } catch {
+    // storeSecret reports the failure itself (fail closed).
+  }
 }
 
 const badRequest = (message: string) => new FortressError("invalid_request", message);
@@ -324,6 +339,7 @@ export async function createConnector(ctx: AdminContext, input: CreateConnectorI
   const slug = input.slug ?? (await uniqueSlug(ctx, slugFrom(input.name)));
   const plaintext = Buffer.from(JSON.stringify(secret), "utf8");
   try {
+    await primeVault();
     const row = await ctx.db.transaction(async (tx) => {
       const [existing] = await tx.select({ id: connectors.id }).from(connectors).where(and(eq(connectors.orgId, ctx.orgId), eq(connectors.slug, slug)));
       if (existing) throw new FortressError("conflict", `slug: ${slug} is already used by another connector`);
@@ -570,6 +586,7 @@ export async function rotateConnector(ctx: AdminContext, id: string, input: z.in
   const plaintext = Buffer.from(JSON.stringify(secret), "utf8");
   let row: ConnectorRow;
   try {
+    await primeVault();
     row = await ctx.db.transaction(async (tx) => {
       const before = await load(ctx, id, tx);
       assertAllowed(before.status, "rotate");
