@@ -15,6 +15,9 @@ import { PUT as roleOverrideRoute } from "@/app/api/v1/redaction/roles/[id]/rout
 import { GET as getRedactionRoute, PUT as putRedactionRoute } from "@/app/api/v1/redaction/route";
 import { GET as getAttrsRoute, PUT as putAttrsRoute } from "@/app/api/v1/users/[userId]/attributes/route";
 import { GET as resourcesRoute } from "@/app/api/v1/policy/resources/route";
+import { DELETE as deleteSaRoute } from "@/app/api/v1/service-accounts/[id]/route";
+import { POST as createSaRoute } from "@/app/api/v1/service-accounts/route";
+import { DELETE as removeMemberRoute } from "@/app/api/v1/users/[userId]/route";
 import { getDb } from "@/lib/db";
 import { loadPolicySource } from "@/lib/policy/store";
 import { call, newOrg } from "./helpers";
@@ -120,6 +123,28 @@ describe("roles", () => {
     // A user of another org cannot be assigned: 404.
     const stranger = await newOrg("Stranger");
     expect((await call(assignRoute, { token: owner.token, params: { id: role.id }, body: { kind: "user", id: stranger.user.id } })).status).toBe(404);
+  });
+
+  it("removing a member or deleting a service account takes their roles away (no comeback on re-invite)", async () => {
+    const { owner } = await setup();
+    const member = await addMember(owner, "member");
+    const sa = await call(createSaRoute, { token: owner.token, body: { name: "ci-bot" } });
+    const role = (await call(createRoleRoute, { token: owner.token, body: { name: "Engineer" } })).json;
+    await call(assignRoute, { token: owner.token, params: { id: role.id }, body: { kind: "user", id: member.id } });
+    await call(assignRoute, { token: owner.token, params: { id: role.id }, body: { kind: "service_account", id: sa.json.id } });
+    await call(putAttrsRoute, { method: "PUT", token: owner.token, params: { userId: member.id }, body: { attributes: { department: "Engineering" } } });
+    expect((await loadPolicySource(await getDb(), owner.org.id)).assignments).toHaveLength(2);
+
+    expect((await call(removeMemberRoute, { method: "DELETE", token: owner.token, params: { userId: member.id } })).status).toBe(204);
+    expect((await call(deleteSaRoute, { method: "DELETE", token: owner.token, params: { id: sa.json.id } })).status).toBe(204);
+    const source = await loadPolicySource(await getDb(), owner.org.id);
+    expect(source.assignments).toEqual([]);
+    expect(source.attributes).toEqual({});
+    const memberLog = (await changes(owner.org.id, "member")).at(-1)!;
+    expect(memberLog.before).toMatchObject({ policy_roles: ["Engineer"] });
+    const saLog = (await changes(owner.org.id, "service_account")).at(-1)!;
+    expect(saLog.before).toMatchObject({ policy_roles: ["Engineer"] });
+    expect((await call(getRoleRoute, { token: owner.token, params: { id: role.id } })).json.counts.assignments).toBe(0);
   });
 
   it("lets auditors read and refuses their writes; members see nothing", async () => {

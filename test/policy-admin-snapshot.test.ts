@@ -9,7 +9,7 @@ import { getDb } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { closePolicyBus, memoryBus, policyBus, postgresBus, redisBus, type PolicyBus } from "@/lib/policy/bus";
 import { invalidatePolicy, resetPolicySnapshotsForTests, SnapshotCache, subscribePolicyChanges, getPolicySnapshot } from "@/lib/policy/snapshot";
-import { loadPolicySource } from "@/lib/policy/store";
+import { loadPolicySource, loadPolicyVersion } from "@/lib/policy/store";
 import { closeRedis } from "@/lib/redis";
 import { call, newOrg } from "./helpers";
 import { seedConnector } from "./policy-admin-fixtures";
@@ -157,6 +157,20 @@ describe.skipIf(!pgUp)("invalidation through Postgres LISTEN/NOTIFY", () => {
       await new Promise((r) => setTimeout(r, 100));
       expect(seenA).toEqual([orgId]); // its own echo is ignored
       expect(seenB).toEqual([orgId]);
+
+      // The server drops the LISTEN connections (restart, idle kill): they come back by themselves.
+      const { Client } = await import("pg");
+      const admin = new Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN fortress_policy' AND pid <> pg_backend_pid()",
+      );
+      await admin.end();
+      await new Promise((r) => setTimeout(r, 1500));
+      await Promise.all([a.ready(), b.ready()]);
+      const again = "33333333-3333-4333-8333-333333333333";
+      await a.publish(again);
+      expect(await eventually(() => seenB.includes(again), 5000)).toBe(true);
     } finally {
       await a.close();
       await b.close();
@@ -187,6 +201,36 @@ describe("snapshot cache", () => {
     now += 2;
     await cache.get(owner.org.id);
     expect(loads).toBe(2);
+    cache.close();
+  });
+
+  it("after the max-age, keeps the snapshot when the stored version is unchanged and reloads when a message was lost", async () => {
+    const owner = await newOrg("Acme");
+    let now = 1_000_000;
+    let loads = 0;
+    let checks = 0;
+    const cache = new SnapshotCache({
+      load: async (orgId) => {
+        loads++;
+        return loader(orgId);
+      },
+      version: async (orgId) => {
+        checks++;
+        return loadPolicyVersion(await getDb(), orgId);
+      },
+      bus: memoryBus(), // hears nothing from the writer: the "lost message" case
+      maxAgeMs: 5_000,
+      now: () => now,
+    });
+    const first = await cache.get(owner.org.id);
+    now += 6_000;
+    expect(await cache.get(owner.org.id)).toMatchObject({ version: first.version });
+    expect([loads, checks]).toEqual([1, 1]);
+    await invalidatePolicy(owner.org.id); // bumps the stored version; this cache's bus never hears it
+    expect((await cache.get(owner.org.id)).version).toBe(first.version); // within max-age: still the old one
+    now += 6_000;
+    expect((await cache.get(owner.org.id)).version).not.toBe(first.version);
+    expect([loads, checks]).toEqual([2, 2]);
     cache.close();
   });
 

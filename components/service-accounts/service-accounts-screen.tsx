@@ -27,6 +27,8 @@ import { Input, Textarea } from "@/components/ui/input";
 import { Field } from "@/components/ui/label";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
+import { useAssignments } from "@/components/policy/queries";
+import { SubjectRoles } from "@/components/users/user-roles";
 
 function CreateServiceAccountDialog() {
   const qc = useQueryClient();
@@ -109,6 +111,7 @@ function ServiceAccountsList() {
   const { role } = useIdentity();
   const manage = canManageOrg(role);
   const accounts = useServiceAccounts();
+  const assignments = useAssignments();
   const qc = useQueryClient();
   const toast = useToast();
   const deletion = useConfirmTarget<ServiceAccount>();
@@ -127,6 +130,7 @@ function ServiceAccountsList() {
             <TableRow className="hover:bg-transparent">
               <TableHead>Name</TableHead>
               <TableHead className="hidden sm:table-cell">Description</TableHead>
+              <TableHead>Policy roles</TableHead>
               <TableHead className="hidden md:table-cell">Created</TableHead>
               <TableHead className="text-right">
                 <span className="sr-only">Actions</span>
@@ -135,11 +139,11 @@ function ServiceAccountsList() {
           </TableHeader>
           <TableBody>
             {accounts.isPending ? (
-              <LoadingRows columns={4} />
+              <LoadingRows columns={5} />
             ) : accounts.isError ? (
-              <ErrorRow columns={4} error={accounts.error} onRetry={() => void accounts.refetch()} />
+              <ErrorRow columns={5} error={accounts.error} onRetry={() => void accounts.refetch()} />
             ) : accounts.items.length === 0 ? (
-              <EmptyRow columns={4}>No service accounts yet.</EmptyRow>
+              <EmptyRow columns={5}>No service accounts yet.</EmptyRow>
             ) : (
               accounts.items.map((sa) => (
                 <TableRow key={sa.id}>
@@ -148,6 +152,9 @@ function ServiceAccountsList() {
                   </TableCell>
                   <TableCell className="hidden max-w-md truncate text-muted-foreground sm:table-cell" title={sa.description ?? undefined}>
                     {sa.description || "—"}
+                  </TableCell>
+                  <TableCell className="whitespace-normal">
+                    <SubjectRoles subject={{ kind: "service_account", id: sa.id, label: sa.name }} assignments={assignments.data ?? []} manage={manage} />
                   </TableCell>
                   <TableCell className="hidden md:table-cell" title={formatDateTime(sa.created_at)}>{formatDate(sa.created_at)}</TableCell>
                   <TableCell className="text-right">

@@ -25,7 +25,9 @@ import { NoAccess } from "@/components/console/no-access";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
+import { useAssignments } from "@/components/policy/queries";
 import { InviteUserDialog } from "./invite-user-dialog";
+import { SubjectRoles } from "./user-roles";
 
 const ALL_ROLES: ConsoleRole[] = ["owner", "admin", "auditor", "member"];
 
@@ -40,6 +42,7 @@ function UsersAndInvitations() {
   const manage = canManageOrg(identity.role);
   const members = useMembers();
   const invitations = useInvitations();
+  const assignments = useAssignments();
   const qc = useQueryClient();
   const router = useRouter();
   const toast = useToast();
@@ -67,7 +70,7 @@ function UsersAndInvitations() {
       <PageHeader
         level={2}
         title="Users"
-        description="People who can sign in to this console. Removing someone revokes their API keys at once."
+        description="People who can sign in to this console, and the policy roles that decide what their API keys may use. Removing someone revokes their API keys at once."
         actions={manage ? <InviteUserDialog /> : null}
       />
 
@@ -78,6 +81,7 @@ function UsersAndInvitations() {
               <TableHead>Email</TableHead>
               <TableHead className="hidden md:table-cell">Name</TableHead>
               <TableHead>Role</TableHead>
+              <TableHead>Policy roles</TableHead>
               <TableHead className="hidden sm:table-cell">Joined</TableHead>
               <TableHead className="text-right">
                 <span className="sr-only">Actions</span>
@@ -86,11 +90,11 @@ function UsersAndInvitations() {
           </TableHeader>
           <TableBody>
             {members.isPending ? (
-              <LoadingRows columns={5} />
+              <LoadingRows columns={6} />
             ) : members.isError ? (
-              <ErrorRow columns={5} error={members.error} onRetry={() => void members.refetch()} />
+              <ErrorRow columns={6} error={members.error} onRetry={() => void members.refetch()} />
             ) : members.items.length === 0 ? (
-              <EmptyRow columns={5}>No members.</EmptyRow>
+              <EmptyRow columns={6}>No members.</EmptyRow>
             ) : (
               members.items.map((m) => (
                 <TableRow key={m.id}>
@@ -126,6 +130,9 @@ function UsersAndInvitations() {
                     ) : (
                       <Badge variant={m.console_role === "owner" ? "default" : "secondary"}>{ROLE_LABELS[m.console_role]}</Badge>
                     )}
+                  </TableCell>
+                  <TableCell className="whitespace-normal">
+                    <SubjectRoles subject={{ kind: "user", id: m.id, label: m.email }} assignments={assignments.data ?? []} manage={manage} />
                   </TableCell>
                   <TableCell className="hidden sm:table-cell" title={formatDateTime(m.joined_at)}>{formatDate(m.joined_at)}</TableCell>
                   <TableCell className="text-right">

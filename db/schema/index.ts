@@ -4,6 +4,6 @@ export * from "./audit";
 export * from "./outbox";
 export * from "./connectors";
 export * from "./pat-keys";
+export * from "./policy";
 export * from "./vault";
 export * from "./mcp";
-export * from "./policy";

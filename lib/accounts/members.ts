@@ -2,6 +2,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { memberships, users, type ConsoleRole } from "@/db/schema";
 import { revokeKeysOf } from "../api-keys/api-keys";
+import { publishPolicyChange } from "../policy/bus";
+import { forgetPolicySubject } from "../policy/subjects";
 import { recordChange } from "../audit/record";
 import { FortressError, forbidden, notFound } from "../errors";
 import type { AdminContext } from "../identity/admin-auth";
@@ -96,6 +98,7 @@ export async function removeMember(ctx: AdminContext, userId: string): Promise<v
   await ctx.db.transaction(async (tx) => {
     await tx.delete(memberships).where(and(eq(memberships.orgId, ctx.orgId), eq(memberships.userId, userId)));
     const revoked = await revokeKeysOf(tx, ctx.orgId, { userId }, ctx.user.id);
+    const policyRoles = await forgetPolicySubject(tx, ctx.orgId, { kind: "user", id: userId });
     await recordChange(tx, {
       orgId: ctx.orgId,
       actor: ctx.actor,
@@ -103,9 +106,10 @@ export async function removeMember(ctx: AdminContext, userId: string): Promise<v
       entityType: "member",
       entityId: userId,
       entityLabel: found.email,
-      before: { email: found.email, console_role: found.membership.consoleRole },
+      before: { email: found.email, console_role: found.membership.consoleRole, policy_roles: policyRoles },
       after: { api_keys_revoked: revoked },
       meta: ctx.meta,
     });
   });
+  await publishPolicyChange(ctx.orgId);
 }

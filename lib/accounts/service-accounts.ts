@@ -2,6 +2,8 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { serviceAccounts } from "@/db/schema";
 import { revokeKeysOf } from "../api-keys/api-keys";
+import { publishPolicyChange } from "../policy/bus";
+import { forgetPolicySubject } from "../policy/subjects";
 import { recordChange } from "../audit/record";
 import { FortressError, notFound } from "../errors";
 import type { AdminContext } from "../identity/admin-auth";
@@ -64,6 +66,7 @@ export async function deleteServiceAccount(ctx: AdminContext, id: string): Promi
       .returning();
     if (!row) throw notFound("Service account");
     const revoked = await revokeKeysOf(tx, ctx.orgId, { serviceAccountId: id }, ctx.user.id);
+    const policyRoles = await forgetPolicySubject(tx, ctx.orgId, { kind: "service_account", id });
     await recordChange(tx, {
       orgId: ctx.orgId,
       actor: ctx.actor,
@@ -71,9 +74,10 @@ export async function deleteServiceAccount(ctx: AdminContext, id: string): Promi
       entityType: "service_account",
       entityId: row.id,
       entityLabel: row.name,
-      before: { name: row.name, description: row.description },
+      before: { name: row.name, description: row.description, policy_roles: policyRoles },
       after: { api_keys_revoked: revoked },
       meta: ctx.meta,
     });
   });
+  await publishPolicyChange(ctx.orgId);
 }

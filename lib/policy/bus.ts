@@ -100,17 +100,37 @@ export function postgresBus(url: string): PolicyBus {
   const connect = async (): Promise<void> => {
     const { Client } = await import("pg");
     const client = new Client({ connectionString: url });
+    let dropped = false;
+    // A dropped LISTEN connection (error, server restart, idle kill) is replaced after 1 s; until
+    // then the snapshot max-age and its version check keep staleness bounded.
+    const drop = (err?: unknown) => {
+      if (dropped) return;
+      dropped = true;
+      if (listener === client) listener = undefined;
+      client.end().catch(() => {});
+      if (closed) return;
+      logger().warn({ err }, "policy bus: postgres listener lost, reconnecting");
+      setTimeout(() => {
+        readyPromise = connect().catch(() => {});
+      }, 1000).unref();
+    };
     client.on("notification", (n) => {
       if (n.channel === POLICY_CHANNEL && n.payload) b.onMessage(n.payload);
     });
-    client.on("error", (err) => {
-      logger().warn({ err }, "policy bus: postgres listener error, reconnecting");
-      listener = undefined;
-      client.end().catch(() => {});
-      if (!closed) setTimeout(() => void (readyPromise = connect().catch(() => {})), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${POLICY_CHANNEL}`);
+    client.on("error", drop);
+    client.on("end", () => drop());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${POLICY_CHANNEL}`);
+    } catch (err) {
+      drop(err);
+      throw err;
+    }
+    if (closed) {
+      dropped = true;
+      await client.end().catch(() => {});
+      return;
+    }
     listener = client;
   };
   readyPromise = connect();
@@ -140,7 +160,9 @@ export function postgresBus(url: string): PolicyBus {
     async close() {
       closed = true;
       b.handlers.clear();
-      await listener?.end().catch(() => {});
+      const l = listener;
+      listener = undefined;
+      await l?.end().catch(() => {});
     },
   };
 }

@@ -20,6 +20,8 @@ export function parseCidr(source: string): ParsedCidr {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   let prefix: number;
   try {
+    // Only dotted-quad IPv4: "10.0.0/8" or "10.1" (inet_aton shorthands) are ambiguous in an allowlist.
+    if (!text.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(text.split("/")[0])) throw new Error("not four-part");
     if (text.includes("/")) {
       [addr, prefix] = ipaddr.parseCIDR(text);
     } else {
@@ -53,8 +55,10 @@ export interface ParsedAddress {
 /** Parses a client address; IPv4-mapped IPv6 becomes IPv4. Null when it is not an IP address. */
 export function parseAddress(address: string): ParsedAddress | null {
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  const text = address.trim();
+  if (!text.includes(":") && !ipaddr.IPv4.isValidFourPartDecimal(text)) return null;
   try {
-    addr = ipaddr.process(address.trim());
+    addr = ipaddr.process(text);
   } catch {
     return null;
   }
@@ -78,4 +82,18 @@ export function matchesAny(cidrs: ParsedCidr[], address: string | ParsedAddress 
   if (!parsed) return false;
   for (const c of cidrs) if (cidrContains(c, parsed)) return true;
   return false;
+}
+
+const addressCache = new Map<string, ParsedAddress | null>();
+
+/** parseAddress memoised (clients repeat their addresses); results are frozen because they are shared. */
+export function parseAddressCached(address: string): ParsedAddress | null {
+  let hit = addressCache.get(address);
+  if (hit === undefined) {
+    hit = parseAddress(address);
+    if (hit) Object.freeze(hit);
+    if (addressCache.size >= 10_000) addressCache.clear();
+    addressCache.set(address, hit);
+  }
+  return hit;
 }

@@ -53,6 +53,10 @@ export interface CompiledPolicy {
   redaction: PolicySource["redaction"];
   attributes: Record<string, Attributes>;
   ruleCount: number;
+  /** Lazily filled by the engine: merged, ordered rule lists per resource key (bounded by the resources seen). */
+  rulesForResource: Map<string, CompiledRule[]>;
+  /** Lazily filled by the engine: effective redaction per subject role set and connector. */
+  redactionCache: WeakMap<CompiledRole[], Map<string, RedactionSettings>>;
 }
 
 export function compileRole(role: RoleSource): CompiledRole {
@@ -133,5 +137,7 @@ export function compilePolicy(source: PolicySource): CompiledPolicy {
     redaction: source.redaction,
     attributes: source.attributes,
     ruleCount,
+    rulesForResource: new Map(),
+    redactionCache: new WeakMap(),
   };
 }

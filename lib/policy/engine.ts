@@ -4,7 +4,7 @@
 // `applyRateLimits` consumes atomically (all or none) through the shared counter, so a call refused
 // by one limit never eats another limit's budget, and nothing is counted for a call already denied.
 import type { RedactionSettings } from "../redaction";
-import { matchesAny, parseAddress } from "./cidr";
+import { matchesAny, parseAddressCached } from "./cidr";
 import {
   actionKey,
   ANY_TARGET,
@@ -98,6 +98,21 @@ export function effectiveRedaction(policy: CompiledPolicy, roles: CompiledRole[]
   return out;
 }
 
+/** effectiveRedaction memoised per compiled policy; the result is frozen because it is shared. */
+function cachedRedaction(policy: CompiledPolicy, roles: CompiledRole[], connectorId: string | undefined): RedactionSettings {
+  let byConnector = policy.redactionCache.get(roles);
+  if (!byConnector) policy.redactionCache.set(roles, (byConnector = new Map()));
+  const k = connectorId ?? "";
+  let hit = byConnector.get(k);
+  if (!hit) {
+    hit = effectiveRedaction(policy, roles, connectorId);
+    Object.freeze(hit.custom);
+    Object.freeze(hit);
+    if (byConnector.size < 10_000) byConnector.set(k, hit);
+  }
+  return hit;
+}
+
 export function resourceLabel(r: PolicyResource): string {
   return r.kind === "connector_action" ? `${r.connectorSlug}__${r.action}` : `PAT key ${r.label}`;
 }
@@ -106,7 +121,20 @@ function toggleReason(r: PolicyResource): string {
   return r.kind === "connector_action" ? `Connector ${r.connectorSlug} is disabled` : `PAT key ${r.label} is disabled`;
 }
 
+const NO_ROLES: CompiledRole[] = [];
+const MAX_CACHED_RESOURCES = 100_000;
+
 function rulesFor(policy: CompiledPolicy, r: PolicyResource): CompiledRule[] {
+  const key = r.kind === "connector_action" ? actionKey(r.connectorId, r.action) : patKeyKey(r.patKeyId);
+  let hit = policy.rulesForResource.get(key);
+  if (!hit) {
+    hit = mergeRules(policy, r);
+    if (policy.rulesForResource.size < MAX_CACHED_RESOURCES) policy.rulesForResource.set(key, hit);
+  }
+  return hit;
+}
+
+function mergeRules(policy: CompiledPolicy, r: PolicyResource): CompiledRule[] {
   const lists: CompiledRule[][] = [];
   const push = (k: string) => {
     const l = policy.rulesByTarget.get(k);
@@ -166,8 +194,8 @@ function skip(trace: TraceStep[], ...layers: TraceStep["layer"][]) {
 export function decide(policy: CompiledPolicy, principal: PolicySubject, request: PolicyRequest, now: Date): Evaluation {
   const resource = request.resource;
   const sKey = subjectKey(principal.kind, principal.id);
-  const roles = policy.subjectRoles.get(sKey) ?? [];
-  const redaction = effectiveRedaction(policy, roles, resource.kind === "connector_action" ? resource.connectorId : undefined);
+  const roles = policy.subjectRoles.get(sKey) ?? NO_ROLES;
+  const redaction = cachedRedaction(policy, roles, resource.kind === "connector_action" ? resource.connectorId : undefined);
   const trace: TraceStep[] = [];
   const deny = (layer: TraceStep["layer"], reason: string, ruleId?: string): Evaluation => ({
     decision: { effect: "deny", layer, reason, ruleId, redaction, trace },
@@ -216,7 +244,7 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
 
   // Layer 3: the rules that apply to this subject and resource, in the order they were written.
   const pending: PendingRateLimit[] = [];
-  let parsedIp: ReturnType<typeof parseAddress> | undefined;
+  let parsedIp: ReturnType<typeof parseAddressCached> | undefined;
   let rulesSeen = 0;
   for (const rule of rulesFor(policy, resource)) {
     if (!applies(rule, sKey, roles)) continue;
@@ -233,7 +261,7 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
         break;
       }
       case "ip_allowlist": {
-        if (parsedIp === undefined) parsedIp = request.clientIp === null ? null : parseAddress(request.clientIp);
+        if (parsedIp === undefined) parsedIp = request.clientIp === null ? null : parseAddressCached(request.clientIp);
         if (!parsedIp || !matchesAny(c.cidrs, parsedIp)) {
           const list = c.cidrs.length > 4 ? `${c.cidrs.slice(0, 4).map((x) => x.source).join(", ")}, …` : c.cidrs.map((x) => x.source).join(", ");
           const reason = parsedIp

@@ -79,17 +79,24 @@ export async function authorize(principal: Principal, request: PolicyRequest, no
   return plain;
 }
 
+// Dedupe keys this process already wrote: a runaway client hammering a closed window costs one
+// outbox insert per window, not one per refused call (the outbox's unique key dedupes across instances).
+const reported = new Map<string, number>();
+
 /** `user.overage` to the outbox when a rate limit refused; deduplicated per subject, rule and window. */
 async function reportOverage(principal: Principal, request: PolicyRequest, decision: EngineDecision, now: Date) {
   const limit = decision.rateLimit!;
   const windowMs = limit.windowSeconds * 1000;
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const dedupeKey = `user.overage:${limit.ruleId}:${principal.kind}:${principal.id}:${windowStart.toISOString()}`;
+  const nowMs = now.getTime();
+  if ((reported.get(dedupeKey) ?? 0) > nowMs) return;
   const r = request.resource;
   try {
     await enqueueEvent(await getDb(), {
       orgId: principal.orgId,
       type: "user.overage",
-      dedupeKey: `user.overage:${limit.ruleId}:${principal.kind}:${principal.id}:${windowStart.toISOString()}`,
+      dedupeKey,
       payload: {
         rule: { id: limit.ruleId, name: limit.ruleName, limit: limit.limit, window_seconds: limit.windowSeconds, per: limit.per },
         subject: { kind: principal.kind, id: principal.id, label: principal.label },
@@ -103,6 +110,8 @@ async function reportOverage(principal: Principal, request: PolicyRequest, decis
         occurred_at: now.toISOString(),
       },
     });
+    if (reported.size >= 10_000) for (const [k, until] of reported) if (until <= nowMs || reported.size >= 10_000) reported.delete(k);
+    reported.set(dedupeKey, windowStart.getTime() + windowMs);
   } catch (err) {
     // The request is refused either way; a lost webhook must not become an error for the caller.
     logger().warn({ err, orgId: principal.orgId }, "could not enqueue user.overage");

@@ -25,14 +25,14 @@ export const ZRedactionSettings = z.object({
   ssn: z.boolean(),
   creditCard: z.boolean(),
   custom: z.array(ZCustomPattern).max(20).default([]),
-});
+}).strict(); // a misspelt switch ("credit_card") must not be silently ignored
 export const ZRedactionOverride = z.object({
   email: z.boolean().optional(),
   phone: z.boolean().optional(),
   ssn: z.boolean().optional(),
   creditCard: z.boolean().optional(),
   custom: z.array(ZCustomPattern).max(20).optional(),
-});
+}).strict();
 
 export type OverrideScope = "role" | "connector";
 

@@ -8,7 +8,7 @@ import { logger } from "../log";
 import { policyBus, publishPolicyChange, type PolicyBus } from "./bus";
 import { bumpPolicyVersion } from "./change";
 import { compilePolicy, type CompiledPolicy } from "./engine-bridge";
-import { loadPolicySource } from "./store";
+import { loadPolicySource, loadPolicyVersion } from "./store";
 import type { PolicySource } from "./types";
 
 export const SNAPSHOT_MAX_AGE_MS = 5_000;
@@ -29,6 +29,11 @@ interface Entry {
 
 export interface SnapshotCacheOptions {
   load: (orgId: string) => Promise<PolicySource>;
+  /**
+   * Cheap check used when a snapshot passes its max-age: if the stored version is unchanged, the
+   * snapshot is kept (no reload, no recompile). Without it, max-age means reload.
+   */
+  version?: (orgId: string) => Promise<PolicySource["version"]>;
   bus: PolicyBus;
   maxAgeMs?: number;
   now?: () => number;
@@ -68,7 +73,7 @@ export class SnapshotCache {
     if (e.snapshot && this.now() - e.snapshot.loadedAt < this.maxAgeMs) return e.snapshot;
     if (!e.loading) {
       const generation = e.generation;
-      const loading = this.load(orgId).then(
+      const loading = this.load(orgId, e.snapshot).then(
         (snapshot) => {
           // Cached only if nothing changed while we were reading; the caller gets it either way.
           if (e.generation === generation) e.snapshot = snapshot;
@@ -85,8 +90,13 @@ export class SnapshotCache {
     return e.loading;
   }
 
-  private async load(orgId: string): Promise<PolicySnapshot> {
+  private async load(orgId: string, previous?: PolicySnapshot): Promise<PolicySnapshot> {
     try {
+      if (previous && this.options.version) {
+        // Max-age passed without a change message: usually nothing changed, and one row says so.
+        const version = await this.options.version(orgId);
+        if (version === previous.version) return { ...previous, loadedAt: this.now() };
+      }
       const source = await this.options.load(orgId);
       return { orgId, version: source.version, source, compiled: compilePolicy(source), loadedAt: this.now() };
     } catch (err) {
@@ -107,6 +117,7 @@ const g = globalThis as typeof globalThis & { __fortressPolicySnapshots?: Snapsh
 export function policySnapshots(): SnapshotCache {
   g.__fortressPolicySnapshots ??= new SnapshotCache({
     load: async (orgId) => loadPolicySource(await getDb(), orgId),
+    version: async (orgId) => loadPolicyVersion(await getDb(), orgId),
     bus: policyBus(),
   });
   return g.__fortressPolicySnapshots;

@@ -1,13 +1,13 @@
 // Who holds a role (assignments) and what the engine knows about them (attributes for attribute
 // rules). A subject is a member of the org or one of its service accounts; anything else is 404.
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { memberships, roleAssignments, roles, serviceAccounts, subjectAttributes, users, type SubjectKind } from "@/db/schema";
 import { recordChange } from "../audit/record";
 import type { DbOrTx } from "../db";
 import { notFound } from "../errors";
 import { validate } from "../http/body";
-import { policyChange } from "./change";
+import { bumpPolicyVersion, policyChange } from "./change";
 import type { ChangeContext, RoleSubject } from "./index";
 
 export const ZSubject = z.object({ kind: z.enum(["user", "service_account"]), id: z.uuid() });
@@ -216,4 +216,27 @@ export async function setAttributes(
     });
     return { subject: before.subject, attributes };
   });
+}
+
+/**
+ * A member leaves the org or a service account is deleted: their role assignments and attributes go
+ * too (inside the caller's transaction), so a later re-invitation starts with no permissions.
+ * Returns the names of the roles taken away, for the caller's Change Log entry. Call
+ * `publishPolicyChange(orgId)` after the transaction commits.
+ */
+export async function forgetPolicySubject(tx: DbOrTx, orgId: string, subject: RoleSubject): Promise<string[]> {
+  const removed = await tx
+    .delete(roleAssignments)
+    .where(and(eq(roleAssignments.orgId, orgId), eq(roleAssignments.subjectKind, subject.kind), eq(roleAssignments.subjectId, subject.id)))
+    .returning({ roleId: roleAssignments.roleId });
+  await tx
+    .delete(subjectAttributes)
+    .where(and(eq(subjectAttributes.orgId, orgId), eq(subjectAttributes.subjectKind, subject.kind), eq(subjectAttributes.subjectId, subject.id)));
+  await bumpPolicyVersion(tx, orgId);
+  if (removed.length === 0) return [];
+  const names = await tx
+    .select({ name: roles.name })
+    .from(roles)
+    .where(and(eq(roles.orgId, orgId), inArray(roles.id, removed.map((r) => r.roleId))));
+  return names.map((n) => n.name).sort();
 }

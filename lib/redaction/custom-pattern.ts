@@ -6,16 +6,19 @@
 // 1. A static check at save time (validateCustomPattern) that only admits patterns whose worst case
 //    is polynomial with a small, known bound:
 //    - no backreferences (\1, \k<name>) and no lookarounds: they defeat any simple cost bound;
-//    - no repeated group that itself contains a quantifier or an alternation ((a+)+, (a|ab)*):
-//      this is what makes backtracking exponential;
-//    - a cost budget: the product over quantifiers of (max repetitions + 1), an open-ended one
-//      (*, +, {n,}) counting as a whole chunk (CHUNK characters), times the alternation branches.
-//      One open-ended quantifier passes (\w+, MRN-\d+); two overlapping ones (\d+\d+, .*x.*y), which
-//      are quadratic or worse per start position, do not: bound them ({1,64}) instead;
+//    - no repeated group whose content is itself ambiguous (a quantifier with a choice, or an
+//      alternation: (a+)+, (a|ab)*) unless the whole stays within the budget below: this is what
+//      makes backtracking exponential. (?: ?\d{4}){4} passes (2⁴ paths), (a|aa)+ does not;
+//    - open-ended repetitions are capped: *, + and {n,} become {0,64}, {1,64} and {n,n+64}
+//      (REPEAT_CAP), so no quantifier can try more than 65 lengths from one position. A PII token
+//      longer than that per repeated atom is not a realistic target;
+//    - a cost budget: an upper bound on the backtracking paths from one start position (see
+//      analyse), at most COST_BUDGET, so \w+@\w+ (64² paths) passes while .*a.*b.*c (65³) or
+//      \d{1,1000}\d{1,1000} does not;
 //    - at most MAX_PATTERN_LENGTH characters; it must compile and must not match the empty string.
 // 2. At run time patterns only ever see bounded chunks (CHUNK characters, overlapping by OVERLAP), so
-//    the work per chunk is bounded by CHUNK × budget whatever the document's size. A match longer than
-//    OVERLAP characters that straddles two chunks may be cut short; PII tokens are far shorter.
+//    one chunk costs at most CHUNK × COST_BUDGET steps and a document is linear in its size. A match
+//    longer than OVERLAP characters that straddles two chunks may be cut short; PII tokens are shorter.
 //
 // Masking: the pattern's literal prefix is kept ("MRN-\d{8}" → "MRN-████████", as in the product
 // guide) and every letter or digit after it becomes █; punctuation keeps the shape readable. A match
@@ -25,7 +28,8 @@ import { BLOCK } from "./detectors";
 export const MAX_PATTERN_LENGTH = 200;
 export const CHUNK = 1024;
 export const OVERLAP = 256;
-export const COST_BUDGET = 100_000;
+export const COST_BUDGET = 5_000;
+export const REPEAT_CAP = 64;
 const MAX_BOUNDED_REPEAT = 1000;
 
 export interface ParsedPattern {
@@ -47,25 +51,47 @@ export class PatternError extends Error {}
 interface Frame {
   hasQuant: boolean;
   hasAlt: boolean;
-  branches: number;
+  /** Path counts of the finished alternatives, and of the one being read. */
+  done: number;
+  cur: number;
+  /** `cur` before the last atom was multiplied in, so a quantifier can replace that atom's factor. */
+  beforeLast: number;
+  lastCost: number;
 }
 
-/** Static analysis of a regex body; throws PatternError explaining the first problem found. */
-function analyse(body: string): { cost: number } {
-  const stack: Frame[] = [{ hasQuant: false, hasAlt: false, branches: 1 }];
-  let cost = 1;
+const newFrame = (): Frame => ({ hasQuant: false, hasAlt: false, done: 0, cur: 1, beforeLast: 1, lastCost: 1 });
+
+/**
+ * Static analysis of a regex body; throws PatternError explaining the first problem found. Computes
+ * an upper bound on the backtracking paths from one start position: an atom repeated {n,m} whose own
+ * paths are c contributes c^m × (m − n + 1); alternatives add up; a sequence multiplies. An exact
+ * repetition (\d{4}) adds no choice, a repeated ambiguous group ((a|aa)+, (a+)+) explodes the bound.
+ */
+function analyse(body: string): { cost: number; rewritten: string } {
+  const stack: Frame[] = [newFrame()];
   let last: "none" | "atom" | Frame = "none";
   let i = 0;
-  const quant = (max: number, at: number) => {
+  let out = "";
+  const top = () => stack[stack.length - 1];
+  const atom = (cost: number) => {
+    const f = top();
+    f.beforeLast = f.cur;
+    f.lastCost = cost;
+    f.cur *= cost;
+  };
+  const quant = (min: number, max: number, at: number) => {
     if (last === "none") throw new PatternError(`Nothing to repeat at position ${at}`);
-    if (typeof last === "object" && (last.hasQuant || last.hasAlt) && max > 1) {
+    if (max > MAX_BOUNDED_REPEAT) throw new PatternError(`Repetition above ${MAX_BOUNDED_REPEAT} at position ${at}`);
+    const f = top();
+    const paths = Math.min(Number.MAX_VALUE, Math.pow(f.lastCost, max) * (max - min + 1));
+    if (typeof last === "object" && f.lastCost > 1 && paths > COST_BUDGET) {
       throw new PatternError(
         `Repeated group containing ${last.hasQuant ? "a quantifier" : "an alternation"} at position ${at} (catastrophic backtracking risk); rewrite it without nesting`,
       );
     }
-    if (max !== Infinity && max > MAX_BOUNDED_REPEAT) throw new PatternError(`Repetition above ${MAX_BOUNDED_REPEAT} at position ${at}`);
-    cost *= max === Infinity ? CHUNK + 1 : max + 1;
-    stack[stack.length - 1].hasQuant = true;
+    f.cur = f.beforeLast * paths;
+    f.lastCost = paths;
+    f.hasQuant = true;
     last = "none";
   };
   while (i < body.length) {
@@ -74,13 +100,13 @@ function analyse(body: string): { cost: number } {
       const e = body[i + 1];
       if (e === undefined) throw new PatternError("Pattern ends with a lone backslash");
       if (/[1-9]/.test(e) || (e === "k" && body[i + 2] === "<")) throw new PatternError(`Backreference at position ${i} is not allowed`);
-      if ((e === "p" || e === "P") && body[i + 2] === "{") {
-        const close = body.indexOf("}", i);
-        i = close === -1 ? body.length : close + 1;
-      } else if (e === "u" && body[i + 2] === "{") {
+      const from = i;
+      if ((e === "p" || e === "P" || e === "u") && body[i + 2] === "{") {
         const close = body.indexOf("}", i);
         i = close === -1 ? body.length : close + 1;
       } else i += 2;
+      out += body.slice(from, i);
+      atom(1);
       last = "atom";
       continue;
     }
@@ -90,7 +116,9 @@ function analyse(body: string): { cost: number } {
       if (body[j] === "]") j++;
       while (j < body.length && body[j] !== "]") j += body[j] === "\\" ? 2 : 1;
       if (j >= body.length) throw new PatternError(`Unclosed character class at position ${i}`);
+      out += body.slice(i, j + 1);
       i = j + 1;
+      atom(1);
       last = "atom";
       continue;
     }
@@ -99,51 +127,64 @@ function analyse(body: string): { cost: number } {
         const k = body.slice(i + 2, i + 4);
         if (k[0] === "=" || k[0] === "!" || k === "<=" || k === "<!") throw new PatternError(`Lookaround at position ${i} is not allowed`);
       }
-      stack.push({ hasQuant: false, hasAlt: false, branches: 1 });
-      i += body[i + 1] === "?" ? (body[i + 2] === ":" ? 3 : body.indexOf(">", i) + 1 || body.length) : 1;
+      stack.push(newFrame());
+      const next = body[i + 1] === "?" ? (body[i + 2] === ":" ? i + 3 : body.indexOf(">", i) + 1 || body.length) : i + 1;
+      out += body.slice(i, next);
+      i = next;
       last = "none";
       continue;
     }
     if (c === ")") {
       if (stack.length === 1) throw new PatternError(`Unmatched ")" at position ${i}`);
       const f = stack.pop()!;
-      cost *= f.branches;
-      const parent = stack[stack.length - 1];
-      if (f.hasQuant) parent.hasQuant = true;
+      atom(f.done + f.cur);
+      if (f.hasQuant) top().hasQuant = true;
       last = f;
+      out += c;
       i++;
       continue;
     }
     if (c === "|") {
-      const f = stack[stack.length - 1];
+      const f = top();
       f.hasAlt = true;
-      f.branches++;
+      f.done += f.cur;
+      f.cur = 1;
+      f.beforeLast = 1;
+      f.lastCost = 1;
       last = "none";
+      out += c;
       i++;
       continue;
     }
     if (c === "*" || c === "+" || c === "?") {
-      quant(c === "?" ? 1 : Infinity, i);
+      if (c === "?") quant(0, 1, i);
+      else quant(c === "*" ? 0 : 1, REPEAT_CAP, i);
+      out += c === "?" ? "?" : c === "*" ? `{0,${REPEAT_CAP}}` : `{1,${REPEAT_CAP}}`;
       i++;
-      if (body[i] === "?") i++;
+      if (body[i] === "?") out += body[i++];
       continue;
     }
     if (c === "{") {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(body.slice(i, i + 16));
       if (m) {
-        const max = m[2] === undefined ? Number(m[1]) : m[3] === "" ? Infinity : Number(m[3]);
-        quant(max, i);
+        const min = Number(m[1]);
+        const open = m[2] !== undefined && m[3] === "";
+        const max = m[2] === undefined ? min : open ? min + REPEAT_CAP : Number(m[3]);
+        if (max < min) throw new PatternError(`Repetition {${min},${max}} out of order at position ${i}`);
+        quant(min, max, i);
+        out += open ? `{${min},${max}}` : m[0];
         i += m[0].length;
-        if (body[i] === "?") i++;
+        if (body[i] === "?") out += body[i++];
         continue;
       }
     }
+    if (c !== "^" && c !== "$") atom(1);
     last = c === "^" || c === "$" ? "none" : "atom";
+    out += c;
     i++;
   }
   if (stack.length !== 1) throw new PatternError("Unclosed group");
-  cost *= stack[0].branches;
-  return { cost };
+  return { cost: stack[0].done + stack[0].cur, rewritten: out };
 }
 
 /** Length of the pattern's leading literal text ("MRN-\d{8}" → "MRN-" → 4). */
@@ -203,19 +244,22 @@ export function compileCustomPattern(src: string): CompiledCustomPattern {
   if (typeof src !== "string" || src.length === 0) throw new PatternError("Pattern is empty");
   if (src.length > MAX_PATTERN_LENGTH) throw new PatternError(`Pattern longer than ${MAX_PATTERN_LENGTH} characters`);
   const { body, flags } = splitPattern(src);
-  let regex: RegExp;
   try {
-    regex = new RegExp(body, `${flags}g`);
+    new RegExp(body, `${flags}g`);
   } catch (err) {
     throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
   }
-  const { cost } = analyse(body);
+  const { cost, rewritten } = analyse(body);
   if (cost > COST_BUDGET) {
-    throw new PatternError(
-      "Pattern too costly to run safely: use at most one open-ended repetition (+, *, {n,}) and bound the others, e.g. \\w{1,64}",
-    );
+    throw new PatternError("Pattern too costly to run safely: too many or too large repetitions in a row (e.g. .*a.*b.*c); bound them, e.g. \\w{1,20}");
   }
-  if (new RegExp(`^(?:${body})$`, flags).test("")) throw new PatternError("Pattern matches the empty string");
+  let regex: RegExp;
+  try {
+    regex = new RegExp(rewritten, `${flags}g`);
+  } catch (err) {
+    throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
+  }
+  if (new RegExp(`^(?:${rewritten})$`, flags).test("")) throw new PatternError("Pattern matches the empty string");
   const compiled = { regex, prefixLength: literalPrefixLength(body) };
   if (cache.size > 1000) cache.clear();
   cache.set(src, compiled);

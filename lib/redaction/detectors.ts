@@ -44,7 +44,9 @@ function domainEnd(s: string, from: number): number {
   // Shrink until the domain is label(.label)+ with an alphabetic TLD of 2+ letters.
   while (r > from) {
     while (r > from && (s[r - 1] === "." || s[r - 1] === "-")) r--;
-    const lastDot = s.lastIndexOf(".", r - 1);
+    // Bounded backward search (lastIndexOf would scan the whole string: quadratic on "a@a@a@…").
+    let lastDot = r - 1;
+    while (lastDot > from && s.charCodeAt(lastDot) !== 46) lastDot--;
     if (lastDot <= from) return -1;
     let tldOk = r - lastDot - 1 >= 2;
     for (let k = lastDot + 1; tldOk && k < r; k++) tldOk = isAlpha(s.charCodeAt(k));
@@ -85,7 +87,7 @@ export function redactEmails(s: string, counts: Record<string, number>): string 
 }
 
 // --- credit cards --------------------------------------------------------------------------------
-const CARD = /(?<![\w])\d(?:[ -]?\d){12,18}(?!\w)/g;
+const CARD = /(?<![\w+])\d(?:[ -]?\d){12,18}(?!\w)/g;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -163,14 +165,18 @@ export interface BuiltinSwitches {
   creditCard: boolean;
 }
 
-/** Applies the enabled built-in detectors: email first (its local part may hold digits), then cards, SSNs, phones. */
+/**
+ * Applies the enabled built-in detectors. Order matters where shapes overlap: e-mail first (a local
+ * part may hold digits), then phones (an international number can hold a 13-digit Luhn-valid run;
+ * the "+" makes it a phone), then cards, then SSNs.
+ */
 export function redactBuiltins(s: string, on: BuiltinSwitches, counts: Record<string, number>): string {
   let out = s;
   if (on.email) out = redactEmails(out, counts);
   if ((on.creditCard || on.ssn || on.phone) && HAS_DIGIT.test(out)) {
+    if (on.phone) out = redactPhones(out, counts);
     if (on.creditCard) out = redactCards(out, counts);
     if (on.ssn) out = redactSsns(out, counts);
-    if (on.phone) out = redactPhones(out, counts);
   }
   return out;
 }

@@ -133,19 +133,25 @@ export function redactJsonText(text: string, settings: RedactionSettings): { tex
   let last = 0;
   let i = 0;
   const n = text.length;
+  // Next backslash at or after the scan position, found lazily: keeps the scan linear while letting
+  // indexOf (not a JS loop) find the quotes of strings without escapes, which are the vast majority.
+  let nextBackslash = text.indexOf("\\");
   while (i < n) {
     const q = text.indexOf('"', i);
     if (q === -1) break;
-    let j = q + 1;
+    let j = text.indexOf('"', q + 1);
     let escaped = false;
-    for (; j < n; j++) {
-      const c = text.charCodeAt(j);
-      if (c === 92) {
-        escaped = true;
-        j++;
-      } else if (c === 34) break;
+    if (nextBackslash !== -1 && nextBackslash < q) nextBackslash = text.indexOf("\\", q);
+    if (nextBackslash !== -1 && (j === -1 || nextBackslash < j)) {
+      escaped = true;
+      for (j = q + 1; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 92) j++;
+        else if (c === 34) break;
+      }
+      nextBackslash = text.indexOf("\\", j);
     }
-    if (j >= n) throw new SyntaxError(`Unterminated string in JSON at position ${q}`);
+    if (j === -1 || j >= n) throw new SyntaxError(`Unterminated string in JSON at position ${q}`);
     let k = j + 1;
     while (k < n) {
       const c = text.charCodeAt(k);
