@@ -18,7 +18,9 @@ test("a wrong password is refused with a plain message", async ({ page }) => {
   // The right password gets in.
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  // The landing page is the Status Board.
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("heading", { name: "Status Board" })).toBeVisible();
 });
 
 test("the console sends signed-out visitors to the login page", async ({ page }) => {

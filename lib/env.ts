@@ -64,6 +64,11 @@ const ZEnv = z.object({
   FORTRESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // In-process background jobs (key rotation, rewrap, purge, expiry warnings). Off in tests.
   FORTRESS_JOBS: z.enum(["on", "off"]).optional(),
+  // Evidence: Ed25519 private key (PKCS#8 PEM) signing audit checkpoints; generated into the data
+  // folder when unset. Several instances must share it.
+  FORTRESS_AUDIT_SIGNING_KEY: z.string().trim().min(1).optional(),
+  // Seconds between signed checkpoints of every audit chain head (0 disables the scheduler).
+  FORTRESS_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   FORTRESS_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

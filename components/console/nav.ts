@@ -1,5 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { RadarIcon, SettingsIcon, VaultIcon } from "lucide-react";
+import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, RadarIcon, ScrollTextIcon, SettingsIcon, VaultIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -13,8 +13,12 @@ export interface NavItem {
  * one line here (e.g. `{ label: "Vault", href: "/vault", icon: VaultIcon }`).
  */
 export const NAV: NavItem[] = [
-  { label: "Vault", href: "/vault", icon: VaultIcon },
+  { label: "Status Board", href: "/", icon: LayoutDashboardIcon },
   { label: "Policy Radar", href: "/policy", icon: RadarIcon },
+  { label: "Traffic Feed", href: "/traffic", icon: ActivityIcon },
+  { label: "Vault", href: "/vault", icon: VaultIcon },
+  { label: "Change Log", href: "/change-log", icon: ListChecksIcon },
+  { label: "Audit", href: "/audit", icon: ScrollTextIcon },
   { label: "Settings", href: "/settings", icon: SettingsIcon },
 ];
 

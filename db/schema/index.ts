@@ -6,4 +6,5 @@ export * from "./connectors";
 export * from "./pat-keys";
 export * from "./policy";
 export * from "./vault";
+export * from "./evidence";
 export * from "./mcp";

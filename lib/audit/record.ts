@@ -134,3 +134,48 @@ export async function recordChange(db: DbOrTx, input: ChangeInput): Promise<{ id
     return { id: row.id, seq };
   });
 }
+
+/**
+ * Appends several events of ONE chain in one transaction: the head is locked once, rows are hashed
+ * in order and inserted with one statement (group commit; see lib/audit/gateway.ts).
+ */
+export async function recordAuditEvents(db: DbOrTx, inputs: AuditEventInput[]): Promise<{ id: string; seq: number }[]> {
+  if (inputs.length === 0) return [];
+  const chain = inputs[0].orgId ?? PLATFORM_CHAIN;
+  if (inputs.some((i) => (i.orgId ?? PLATFORM_CHAIN) !== chain)) throw new Error("recordAuditEvents: one chain per call");
+  return inTransaction(db, async (tx) => {
+    let { seq, prevHash } = await nextLink(tx, chain, "events");
+    const rows: (typeof auditEvents.$inferInsert)[] = [];
+    const out: { id: string; seq: number }[] = [];
+    for (const input of inputs) {
+      const row = {
+        id: randomUUID(),
+        chain,
+        seq,
+        orgId: input.orgId,
+        occurredAt: input.occurredAt ?? new Date(),
+        product: input.product,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        actorLabel: input.actor.label,
+        action: input.action,
+        resourceType: input.resourceType ?? null,
+        resourceId: input.resourceId ?? null,
+        decision: input.decision,
+        reason: input.reason ?? null,
+        latencyMs: input.latencyMs ?? null,
+        requestId: input.meta?.requestId ?? null,
+        clientIp: input.meta?.clientIp ?? null,
+        metadata: input.metadata ?? {},
+      };
+      const hash = chainHash(prevHash, row);
+      rows.push({ ...row, prevHash, hash });
+      out.push({ id: row.id, seq });
+      prevHash = hash;
+      seq++;
+    }
+    for (let i = 0; i < rows.length; i += 500) await tx.insert(auditEvents).values(rows.slice(i, i + 500));
+    await advanceHead(tx, chain, "events", seq - 1, prevHash);
+    return out;
+  });
+}

@@ -3,6 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { auditChainHeads, auditEvents, changeLog } from "@/db/schema";
 import type { DbOrTx } from "../db";
 import { verifyChain, type ChainVerdict } from "./chain";
+import { retentionAnchor } from "./checkpoints";
 import { changeFields, eventFields, type Stream } from "./record";
 
 export async function verifyStoredChain(db: DbOrTx, chain: string, stream: Stream): Promise<ChainVerdict> {
@@ -20,10 +21,12 @@ export async function verifyStoredChain(db: DbOrTx, chain: string, stream: Strea
 }
 
 async function verifyRows(db: DbOrTx, chain: string, stream: Stream): Promise<ChainVerdict> {
+  // After a retention purge the chain starts at the signed retention anchor, not at genesis.
+  const anchor = await retentionAnchor(db, chain, stream);
   if (stream === "events") {
     const rows = await db.select().from(auditEvents).where(eq(auditEvents.chain, chain)).orderBy(asc(auditEvents.seq));
-    return verifyChain(rows.map((r) => ({ seq: r.seq, prevHash: r.prevHash, hash: r.hash, fields: eventFields(r) })));
+    return verifyChain(rows.map((r) => ({ seq: r.seq, prevHash: r.prevHash, hash: r.hash, fields: eventFields(r) })), anchor);
   }
   const rows = await db.select().from(changeLog).where(eq(changeLog.chain, chain)).orderBy(asc(changeLog.seq));
-  return verifyChain(rows.map((r) => ({ seq: r.seq, prevHash: r.prevHash, hash: r.hash, fields: changeFields(r) })));
+  return verifyChain(rows.map((r) => ({ seq: r.seq, prevHash: r.prevHash, hash: r.hash, fields: changeFields(r) })), anchor);
 }

@@ -1,6 +1,9 @@
 // CONTRACT: the live Traffic Feed. Gateways publish one event per governed request (after its audit
-// event is durable); the console streams them over SSE. The fan-out across instances (Redis pub/sub
-// or Postgres LISTEN/NOTIFY) belongs to the evidence issue; until then events are dropped.
+// event is durable); the console streams them over SSE (GET /api/v1/traffic/stream). Fan-out across
+// instances: Redis pub/sub when REDIS_URL is set, else Postgres LISTEN/NOTIFY when DATABASE_URL is a
+// real Postgres, else in-process only (lib/traffic/bus.ts).
+import { env } from "../env";
+import { TrafficBus } from "./bus";
 
 export interface TrafficEvent {
   orgId: string;
@@ -21,5 +24,28 @@ export interface TrafficEvent {
   connectorSlug?: string;
 }
 
+const g = globalThis as typeof globalThis & { __fortressTrafficBus?: TrafficBus };
+
+/** The process-wide bus (created on first use from the settings). */
+export function trafficBus(): TrafficBus {
+  if (!g.__fortressTrafficBus) {
+    const e = env();
+    g.__fortressTrafficBus = new TrafficBus({ redisUrl: e.REDIS_URL ?? null, postgresUrl: e.DATABASE_URL ?? null });
+  }
+  return g.__fortressTrafficBus;
+}
+
 /** Fire and forget: never throws, never delays the request. */
-export function publishTraffic(_event: TrafficEvent): void {}
+export function publishTraffic(event: TrafficEvent): void {
+  try {
+    trafficBus().publish(event);
+  } catch {
+    /* the feed is best effort; the audit trail is the record */
+  }
+}
+
+export async function closeTrafficBus(): Promise<void> {
+  const bus = g.__fortressTrafficBus;
+  g.__fortressTrafficBus = undefined;
+  await bus?.close();
+}

@@ -1,0 +1,115 @@
+// Fail closed: a governed request whose audit event cannot be written is refused. Group commit:
+// concurrent events of one org share transactions and the chain stays gapless and verifiable.
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { AuditGroupCommitter, auditGovernedRequest } from "@/lib/audit/gateway";
+import { verifyStoredChain } from "@/lib/audit/verify";
+import { getDb } from "@/lib/db";
+import { FortressError } from "@/lib/errors";
+import { trafficBus, type TrafficEvent } from "@/lib/traffic";
+import { newOrg } from "./helpers";
+
+const actor = { type: "user" as const, id: randomUUID(), label: "sarah.chen@company.com" };
+
+/** A minimal gateway: decide, audit (awaited), answer. The same order MCP and PAT follow. */
+async function governedHandler(orgId: string, committer?: AuditGroupCommitter): Promise<Response> {
+  let upstreamAnswered = false;
+  try {
+    upstreamAnswered = true; // the upstream call happened; its answer is held until the audit is durable
+    await auditGovernedRequest(
+      { orgId, product: "mcp", actor, action: "tools/call", resourceType: "connector", resourceId: "zendesk", decision: "allow", latencyMs: 5, metadata: { tool: "zendesk__list_tickets" } },
+      committer,
+    );
+    return Response.json({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "tickets…" }] } });
+  } catch (err) {
+    const message = err instanceof FortressError ? err.message : "internal error";
+    return Response.json({ jsonrpc: "2.0", id: 1, error: { code: -32603, message } }, { status: 503, headers: { "x-upstream-answered": String(upstreamAnswered) } });
+  }
+}
+
+describe("fail-closed governed audit", () => {
+  it("refuses the request when the audit write fails, and serves it again once the log is back", async () => {
+    const { org } = await newOrg("Fail closed");
+    const db = await getDb();
+    await db.execute(sql`create or replace function test_break_audit() returns trigger as $$ begin raise exception 'disk full'; end; $$ language plpgsql`);
+    await db.execute(sql`create trigger test_break_audit before insert on audit_events for each row execute function test_break_audit()`);
+    try {
+      const res = await governedHandler(org.id, new AuditGroupCommitter());
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.error.message).toMatch(/audit log is unavailable/);
+      expect(JSON.stringify(body)).not.toContain("disk full"); // internal cause stays in the log
+      expect(JSON.stringify(body)).not.toContain("tickets");
+      // Concurrent requests in one batch are all refused too.
+      const many = await Promise.all(Array.from({ length: 5 }, () => governedHandler(org.id, new AuditGroupCommitter())));
+      expect(many.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
+    } finally {
+      await db.execute(sql`drop trigger test_break_audit on audit_events`);
+    }
+    const ok = await governedHandler(org.id, new AuditGroupCommitter());
+    expect(ok.status).toBe(200);
+    await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true });
+  });
+
+  it("fails closed when the database cannot be reached at all", async () => {
+    const committer = new AuditGroupCommitter(async () => {
+      throw new Error("ECONNREFUSED");
+    });
+    await expect(
+      auditGovernedRequest({ orgId: randomUUID(), product: "pat", actor, action: "messages.create", decision: "allow" }, committer),
+    ).rejects.toMatchObject({ code: "unavailable" });
+  });
+
+  it("group-commits concurrent events into few transactions; the chain stays gapless; traffic follows durability", async () => {
+    const { org } = await newOrg("Busy gateway");
+    const committer = new AuditGroupCommitter();
+    const seen: TrafficEvent[] = [];
+    const off = trafficBus().subscribe(org.id, (e) => seen.push(e));
+    const n = 200;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        auditGovernedRequest(
+          {
+            orgId: org.id,
+            product: "pat",
+            actor,
+            action: "messages.create",
+            decision: i % 10 ? "allow" : "deny",
+            metadata: { i },
+            traffic: { orgId: org.id, at: new Date().toISOString(), product: "pat", requestId: `r${i}`, target: "claude-sonnet-4-5", principal: { kind: "user", id: actor.id, label: actor.label }, decision: i % 10 ? "allow" : "deny", latencyMs: 3 },
+          },
+          committer,
+        ),
+      ),
+    );
+    off();
+    expect(new Set(results.map((r) => r.seq)).size).toBe(n);
+    expect(committer.stats.events).toBe(n);
+    expect(committer.stats.batches).toBeLessThan(n / 4);
+    expect(seen).toHaveLength(n);
+    await expect(verifyStoredChain(await getDb(), org.id, "events")).resolves.toMatchObject({ ok: true, checked: n + 1 });
+  });
+});
+
+describe("denials become request.denied webhook events", () => {
+  it("in the same transaction as the audit event, via auditGovernedRequest and the drop-in recordGovernedAuditEvent", async () => {
+    const { eq } = await import("drizzle-orm");
+    const { outboxEvents } = await import("@/db/schema");
+    const { recordGovernedAuditEvent } = await import("@/lib/audit/gateway");
+    const { org } = await newOrg("Denials");
+    const db = await getDb();
+    await auditGovernedRequest(
+      { orgId: org.id, product: "mcp", actor, action: "tools/call", resourceType: "connector", resourceId: "zendesk", decision: "deny", reason: "Role: Support Agent, action not permitted", metadata: { tool: "zendesk__delete_ticket" } },
+      new AuditGroupCommitter(),
+    );
+    await recordGovernedAuditEvent(db, { orgId: org.id, product: "pat", actor, action: "messages.create", decision: "deny", reason: "Model not in allowlist" });
+    await recordGovernedAuditEvent(db, { orgId: org.id, product: "pat", actor, action: "messages.create", decision: "allow" });
+    const rows = await db.select().from(outboxEvents).where(eq(outboxEvents.orgId, org.id));
+    expect(rows.map((r) => [r.type, (r.payload as any).reason])).toEqual([
+      ["request.denied", "Role: Support Agent, action not permitted"],
+      ["request.denied", "Model not in allowlist"],
+    ]);
+    await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true, checked: 4 });
+  });
+});
