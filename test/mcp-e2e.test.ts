@@ -126,6 +126,9 @@ describe("MCP end to end (real policy, vault, connectors, redaction, audit)", ()
     const db = await getDb();
     const rows = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, owner.org.id), eq(auditEvents.product, "mcp"), eq(auditEvents.decision, "deny")));
     expect(rows.some((r) => (r.metadata as { tool?: string }).tool === "zendesk__delete_ticket" && r.reason === err.data.reason)).toBe(true);
+    // The denial is also a request.denied webhook event, written with the audit event.
+    const denied = await db.select().from(outboxEvents).where(and(eq(outboxEvents.orgId, owner.org.id), eq(outboxEvents.type, "request.denied")));
+    expect(denied.some((e) => (e.payload as { reason?: string }).reason === err.data.reason)).toBe(true);
     await client.close();
   });
 

@@ -1,7 +1,8 @@
 // What the MCP gateway depends on, as one object (factory style): route handlers use the real
 // modules; tests and benchmarks build a handler with the same real modules over another database
 // handle, or — until a seam's implementation lands — with a stand-in passed explicitly.
-import { recordAuditEvent } from "../../audit/record";
+import { recordGovernedAuditEvent } from "../../audit/gateway";
+import type { recordAuditEvent } from "../../audit/record";
 import { runConnectorAction } from "../../connectors/run";
 import { getDb, type Database } from "../../db";
 import { env } from "../../env";
@@ -37,7 +38,9 @@ export function defaultDeps(): McpDeps {
     allowedResources,
     runAction: runConnectorAction,
     redact: redactValue,
-    recordAudit: recordAuditEvent,
+    // Group commit (one transaction per batch of concurrent events of an org) and request.denied
+    // webhooks for denials, in the same transaction as the audit event.
+    recordAudit: recordGovernedAuditEvent,
     publishTraffic,
     subscribePolicyChanges,
     publicOrigin: () => {
