@@ -61,6 +61,14 @@ describe("roles", () => {
     expect(updated.json.counts).toMatchObject({ allowed: 2, denied: 0 });
     expect(updated.json.name).toBe("Support Agent");
 
+    // The same grants in another order: no change, no log entry.
+    const same = await call(putRoleRoute, {
+      method: "PUT",
+      token: owner.token,
+      params: { id },
+      body: { grants: [grant(zendesk.id, "delete_ticket", "allow"), grant(zendesk.id, "list_tickets", "allow")] },
+    });
+    expect(same.status).toBe(200);
     const log = await changes(owner.org.id, "role");
     expect(log.map((c) => c.action)).toEqual(["create", "update"]);
     expect(log[0].after).toMatchObject({ name: "Support Agent", grants: expect.arrayContaining(["zendesk__delete_ticket: deny", "PAT prod-support: allow"]) });
@@ -218,6 +226,11 @@ describe("conditional rules", () => {
     });
     expect(replaced.status).toBe(200);
     expect(replaced.json).toMatchObject({ enabled: false, summary: "Mon–Fri, 09:00–17:00 America/New_York", scope: {}, target: {} });
+
+    // Saving the same rule again changes nothing and logs nothing.
+    const again = await call(putRuleRoute, { method: "PUT", token: owner.token, params: { id: created.json.id }, body: { name: "Business hours", enabled: false, condition: { type: "time_window", days: [5, 4, 3, 2, 1], start: "09:00", end: "17:00", timeZone: "America/New_York" } } });
+    expect(again.status).toBe(200);
+    expect((await changes(owner.org.id, "policy_rule")).length).toBe(2);
 
     expect((await call(deleteRuleRoute, { method: "DELETE", token: owner.token, params: { id: created.json.id } })).status).toBe(204);
     const log = await changes(owner.org.id, "policy_rule");

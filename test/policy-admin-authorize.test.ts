@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { connectorActions, connectors, outboxEvents } from "@/db/schema";
 import { POST as createKeyRoute } from "@/app/api/v1/api-keys/route";
 import { POST as simulateRoute } from "@/app/api/v1/policy/simulate/route";
+import { POST as createSaRoute } from "@/app/api/v1/service-accounts/route";
 import { POST as assignRoute } from "@/app/api/v1/roles/[id]/assignments/route";
 import { PUT as putRoleRoute } from "@/app/api/v1/roles/[id]/route";
 import { POST as createRoleRoute } from "@/app/api/v1/roles/route";
@@ -89,6 +90,18 @@ describe("authorize", () => {
     const off = await authorize(principal, mcp(await toolResource(zendesk.id, "list_tickets")));
     expect(off).toMatchObject({ effect: "deny", layer: "toggle" });
     expect(off.reason).toMatch(/disabled/);
+  });
+
+  it("a service account's API key inherits the service account's roles", async () => {
+    const { owner, zendesk, roleId } = await world();
+    const sa = await call(createSaRoute, { token: owner.token, body: { name: "ci-bot" } });
+    const key = await call(createKeyRoute, { token: owner.token, body: { name: "bot key", service_account_id: sa.json.id } });
+    const bot = await authenticateApiKey(new Headers({ "x-api-key": key.json.key }));
+    expect(bot).toMatchObject({ kind: "service_account", id: sa.json.id });
+    const list = await toolResource(zendesk.id, "list_tickets");
+    expect((await authorize(bot, mcp(list))).effect).toBe("deny");
+    await call(assignRoute, { token: owner.token, params: { id: roleId }, body: { kind: "service_account", id: sa.json.id } });
+    expect((await authorize(bot, mcp(list))).effect).toBe("allow");
   });
 
   it("denies a subject without roles and another org's principal", async () => {

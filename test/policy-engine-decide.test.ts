@@ -97,6 +97,16 @@ describe("layers 1 and 2 (properties)", () => {
         const ev = decide(p, USER, request(c, a, { enabled: false, slug: "zendesk" }), NOW);
         expect(ev.decision).toMatchObject({ effect: "deny", layer: "toggle", reason: "Connector zendesk is disabled" });
         expect(ev.pendingRateLimits).toEqual([]);
+        // The same for a PAT key every role allows.
+        const pat = compilePolicy({
+          ...src,
+          roles: [...src.roles, { id: "r-pat", name: "PAT", grants: [{ kind: "pat_key", patKeyId: "k1", effect: "allow" }] }],
+          assignments: [...src.assignments, { roleId: "r-pat", subjectKind: "user", subjectId: USER.id }],
+          rules: conds.map((cond, i) => rule(`x${i}`, cond)),
+        });
+        const patReq = (enabled: boolean) => ({ product: "pat" as const, resource: { kind: "pat_key" as const, patKeyId: "k1", label: "prod", enabled }, clientIp: "10.0.0.1" });
+        expect(decide(pat, USER, patReq(false), NOW).decision).toMatchObject({ effect: "deny", layer: "toggle", reason: "PAT key prod is disabled" });
+        expect(decide(pat, USER, patReq(true), NOW).decision.effect).toBe("allow");
       }),
       { numRuns: 200 },
     );
@@ -142,7 +152,8 @@ describe("reasons and traces", () => {
     expect(decide(p, USER, request("c1", "update_ticket"), NOW).decision.reason).toBe("No role grants zendesk__update_ticket");
     const stranger = decide(p, { ...USER, id: "u-2" }, request("c1", "list_tickets"), NOW).decision;
     expect(stranger.effect).toBe("deny");
-    expect(stranger.reason).toMatch(/No role assigned/);
+    expect(stranger.reason).toBe("No role grants zendesk__list_tickets");
+    expect(stranger.trace[1].detail).toBe("No role grants zendesk__list_tickets (no role assigned to this user; deny by default)");
   });
 
   it("never decides over another org's policy", () => {
@@ -262,6 +273,9 @@ describe("effective redaction", () => {
         { name: "ACC", pattern: "ACC-\\d{6}" },
       ],
     });
+    // Cached and shared, so frozen; the source stays the caller's, untouched.
+    expect(Object.isFrozen(d.redaction)).toBe(true);
+    expect(Object.isFrozen(org.custom)).toBe(false);
     // On another connector the org's email switch stands; denies carry redaction settings too.
     expect(decide(p, USER, request("c2", "x"), NOW).decision.redaction.email).toBe(true);
   });

@@ -98,3 +98,14 @@ describe("custom pattern masks and matching", () => {
     expect(compileCustomPattern("[A-Z]{2,}").regex.source).toBe("[A-Z]{2,66}");
   });
 });
+
+describe("custom pattern edge cases", () => {
+  it("keeps no prefix when the pattern has top-level alternatives", () => {
+    expect(redactText("a MRN-12345678 b XYZW123", only("MRN-\\d{8}|XYZW\\d{3}")).text).toBe("a ███-████████ b ███████");
+    expect(redactText("a MRN-12345678", only("MRN-(?:\\d{8}|X\\d{7})")).text).toBe("a MRN-████████");
+  });
+
+  it("fails closed on a stored pattern that no longer validates", () => {
+    expect(() => redactText("x", only("(a+)+$"))).toThrow(/catastrophic/);
+  });
+});

@@ -177,3 +177,20 @@ describe("vault blob format", () => {
     expect(blobMacKey(serviceKey).equals(material.macKey)).toBe(true);
   });
 });
+
+describe("last four", () => {
+  it("shows at most the last 4 characters, only of secrets of 12 characters or more, multi-byte safe", async () => {
+    const { lastFourOf } = await import("@/lib/vault/secrets");
+    expect(lastFourOf(Buffer.from("abcdefghijkl"))).toBe("ijkl");
+    expect(lastFourOf(Buffer.from("abcdefghijk"))).toBeNull();
+    expect(lastFourOf(Buffer.from("ééééééééé€😀"))).toBeNull(); // 11 characters, 24 bytes
+    expect(lastFourOf(Buffer.from("éééééééééé€😀"))).toBe("éé€😀");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme-composite", minLength: 0, maxLength: 40 }), (s) => {
+        const chars = [...s];
+        const got = lastFourOf(Buffer.from(s, "utf8"));
+        expect(got).toBe(chars.length >= 12 ? chars.slice(-4).join("") : null);
+      }),
+    );
+  });
+});

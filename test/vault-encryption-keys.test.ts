@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { storeSecret, withSecret } from "@/lib/vault";
+import { migrateToCustomerKeys } from "@/lib/vault/rewrap";
 import { startFakeKms, type FakeKms } from "./fakes/aws-kms";
 import { call, newOrg } from "./helpers";
 
@@ -137,6 +138,23 @@ describe("/api/v1/encryption-keys", () => {
     const same = await call(PUT, { token, path, method: "PUT", body: kmsConfig(keyArn) });
     expect(same.status).toBe(200);
     expect(same.json.test).toBeNull();
+  });
+
+  it("an org that moves from SOHO to Bank gets its local-key credentials moved to its customer key", async () => {
+    const { org, token } = await newOrg("Upgrading Co");
+    const db = await getDb();
+    const before = await store(org.id, "pre-upgrade-token-0123");
+    await db.update(organisations).set({ tier: "BANK" }).where(eq(organisations.id, org.id));
+    expect((await call(PUT, { token, path, method: "PUT", body: kmsConfig(kms.createKey()) })).status).toBe(200);
+    expect((await call(TEST, { token, path: `${path}/test`, method: "POST" })).json.ok).toBe(true);
+    expect((await call(GET, { token, path })).json.secrets.by_provider).toEqual({ local: 1 });
+    const moved = await migrateToCustomerKeys(db);
+    expect(moved).toMatchObject({ processed: 1, succeeded: 1, failed: 0 });
+    expect((await call(GET, { token, path })).json.secrets.by_provider).toEqual({ aws_kms: 1 });
+    const decrypts = kms.calls.filter((c) => c.target === "TrentService.Decrypt").length;
+    expect(await withSecret({ orgId: org.id, secretId: before.id }, "connector", (p) => p.toString(), { actor: SYSTEM_ACTOR })).toBe("pre-upgrade-token-0123");
+    expect(kms.calls.filter((c) => c.target === "TrentService.Decrypt").length).toBe(decrypts + 1);
+    expect((await migrateToCustomerKeys(db)).processed).toBe(0);
   });
 
   it("Zero Trust accepts only an external key service", async () => {

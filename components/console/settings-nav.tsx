@@ -11,6 +11,7 @@ const TABS: { label: string; href: string; visible: (role: ConsoleRole) => boole
   { label: "API Keys", href: "/settings/api-keys", visible: () => true },
   { label: "Users", href: "/settings/users", visible: canReadOrg },
   { label: "Service Accounts", href: "/settings/service-accounts", visible: canReadOrg },
+  { label: "Encryption Keys", href: "/settings/encryption-keys", visible: canReadOrg },
   { label: "Webhooks", href: "/settings/webhooks", visible: canReadOrg },
   { label: "Audit & Approvals", href: "/settings/evidence", visible: canReadOrg },
 ];

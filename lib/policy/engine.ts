@@ -69,11 +69,11 @@ const FLAGS = ["email", "phone", "ssn", "creditCard"] as const;
  */
 export function effectiveRedaction(policy: CompiledPolicy, roles: CompiledRole[], connectorId: string | undefined): RedactionSettings {
   const org = policy.redaction?.org ?? DEFAULT_REDACTION;
-  const out: RedactionSettings = { email: org.email, phone: org.phone, ssn: org.ssn, creditCard: org.creditCard, custom: org.custom ?? [] };
-  let custom = out.custom;
+  // A fresh list (never the source's array): the engine freezes what it caches.
+  const custom = [...(org.custom ?? [])];
+  const out: RedactionSettings = { email: org.email, phone: org.phone, ssn: org.ssn, creditCard: org.creditCard, custom };
   const addCustom = (list: RedactionSettings["custom"] | undefined) => {
     if (!list?.length) return;
-    if (custom === out.custom) custom = [...custom];
     for (const p of list) if (!custom.some((c) => c.name === p.name && c.pattern === p.pattern)) custom.push(p);
   };
   for (const f of FLAGS) {
@@ -94,7 +94,6 @@ export function effectiveRedaction(policy: CompiledPolicy, roles: CompiledRole[]
     for (const f of FLAGS) if (typeof conn[f] === "boolean") out[f] = conn[f] as boolean;
     addCustom(conn.custom);
   }
-  out.custom = custom;
   return out;
 }
 
@@ -235,8 +234,9 @@ export function decide(policy: CompiledPolicy, principal: PolicySubject, request
     if (effect === "allow" && !allowedBy) allowedBy = role;
   }
   if (!allowedBy) {
-    const reason = roles.length === 0 ? `No role assigned; nothing is allowed (${resourceLabel(resource)})` : `No role grants ${resourceLabel(resource)}`;
-    trace.push({ layer: "role", outcome: "deny", detail: roles.length === 0 ? reason : `${reason} (roles: ${roles.map((r) => r.name).join(", ")})` });
+    const reason = `No role grants ${resourceLabel(resource)}`;
+    const held = roles.length === 0 ? `no role assigned to this ${principal.kind === "user" ? "user" : "service account"}` : `roles: ${roles.map((r) => r.name).join(", ")}`;
+    trace.push({ layer: "role", outcome: "deny", detail: `${reason} (${held}; deny by default)` });
     skip(trace, "rule");
     return deny("role", reason);
   }

@@ -213,6 +213,14 @@ export async function updateRole(db: DbOrTx, orgId: string, id: string, input: U
   const names = await resourceNames(db, orgId);
   if (input.grants) checkGrants(input.grants, names);
   if (input.name !== undefined) await assertNameFree(db, orgId, input.name, id);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (
+    (input.name === undefined || input.name === before.name) &&
+    (input.description === undefined || input.description === before.description) &&
+    (!input.grants || same(describeGrants(input.grants, names), describeGrants(before.grants, names)))
+  ) {
+    return before; // nothing to change, nothing to log
+  }
   return policyChange(db, orgId, async (tx) => {
     const [row] = await tx
       .update(roles)

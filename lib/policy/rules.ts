@@ -5,6 +5,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { connectorActions, connectors, patKeys, policyRules, roles } from "@/db/schema";
+import { canonicalJson } from "../audit/canonical";
 import { recordChange } from "../audit/record";
 import type { DbOrTx } from "../db";
 import { FortressError, isFortressError, notFound } from "../errors";
@@ -200,6 +201,16 @@ export async function updateRule(db: DbOrTx, orgId: string, id: string, raw: unk
   const condition = validateCondition(input.condition);
   const refs = await checkReferences(db, orgId, input);
   const before = view(existing);
+  const next = columns(input, condition);
+  const { name: _n, enabled: _e, condition: _c, ...refCols } = next;
+  if (
+    next.name === existing.name &&
+    next.enabled === existing.enabled &&
+    canonicalJson(next.condition) === canonicalJson(existing.condition) &&
+    Object.entries(refCols).every(([k, v]) => existing[k as keyof typeof refCols] === v)
+  ) {
+    return before; // nothing to change, nothing to log
+  }
   const beforeRefs = await checkReferences(db, orgId, validate(ZRuleInput, { ...before, condition: before.condition })).catch(() => ({
     scope: "?",
     target: "?",

@@ -67,7 +67,7 @@ const newFrame = (): Frame => ({ hasQuant: false, hasAlt: false, done: 0, cur: 1
  * paths are c contributes c^m × (m − n + 1); alternatives add up; a sequence multiplies. An exact
  * repetition (\d{4}) adds no choice, a repeated ambiguous group ((a|aa)+, (a+)+) explodes the bound.
  */
-function analyse(body: string): { cost: number; rewritten: string } {
+function analyse(body: string): { cost: number; rewritten: string; topLevelAlternation: boolean } {
   const stack: Frame[] = [newFrame()];
   let last: "none" | "atom" | Frame = "none";
   let i = 0;
@@ -184,7 +184,7 @@ function analyse(body: string): { cost: number; rewritten: string } {
     i++;
   }
   if (stack.length !== 1) throw new PatternError("Unclosed group");
-  return { cost: stack[0].done + stack[0].cur, rewritten: out };
+  return { cost: stack[0].done + stack[0].cur, rewritten: out, topLevelAlternation: stack[0].hasAlt };
 }
 
 /** Length of the pattern's leading literal text ("MRN-\d{8}" → "MRN-" → 4). */
@@ -249,7 +249,7 @@ export function compileCustomPattern(src: string): CompiledCustomPattern {
   } catch (err) {
     throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
   }
-  const { cost, rewritten } = analyse(body);
+  const { cost, rewritten, topLevelAlternation } = analyse(body);
   if (cost > COST_BUDGET) {
     throw new PatternError("Pattern too costly to run safely: too many or too large repetitions in a row (e.g. .*a.*b.*c); bound them, e.g. \\w{1,20}");
   }
@@ -260,7 +260,8 @@ export function compileCustomPattern(src: string): CompiledCustomPattern {
     throw new PatternError(`Not a valid regular expression: ${(err as Error).message}`);
   }
   if (new RegExp(`^(?:${rewritten})$`, flags).test("")) throw new PatternError("Pattern matches the empty string");
-  const compiled = { regex, prefixLength: literalPrefixLength(body) };
+  // With alternatives at the top ("MRN-\d{8}|ACC-\d{6}") no prefix is common to every match.
+  const compiled = { regex, prefixLength: topLevelAlternation ? 0 : literalPrefixLength(body) };
   if (cache.size > 1000) cache.clear();
   cache.set(src, compiled);
   return compiled;

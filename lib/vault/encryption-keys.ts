@@ -13,10 +13,11 @@ import { asProviderError, withProviderTimeout } from "./envelope";
 import type { KeyProvider, KeyProviderConfig, KeyProviderKind } from "./key-provider";
 import { CUSTOMER_KINDS, forgetOrgProvider, loadConfig, orgTierAndSettings, sealConfigSecrets, splitConfig, storePolicy, type SettingsRow } from "./org-keys";
 import { buildKeyProvider, localKeyProvider } from "./providers";
-import { ZCustomerKeyProviderConfig } from "./providers/customer";
+import { ZKeyProviderConfig } from "./providers/customer";
 import { serviceKeyStatus } from "./service-keys";
 
-export const ZKeyProviderConfigInput = z.union([z.object({ kind: z.literal("local") }).strict(), ZCustomerKeyProviderConfig]);
+/** What PUT accepts: every kind, validated by the providers' own schemas (unknown fields → 400). */
+export const ZKeyProviderConfigInput = ZKeyProviderConfig;
 export type KeyProviderConfigInput = z.infer<typeof ZKeyProviderConfigInput>;
 
 export interface EncryptionKeysView {
@@ -129,7 +130,13 @@ export async function putEncryptionKeyProvider(ctx: AdminContext, input: KeyProv
       }
     }
   }
-  const sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart) : null;
+  let sealed: Awaited<ReturnType<typeof sealConfigSecrets>> | null = null;
+  try {
+    sealed = secretPart ? await sealConfigSecrets(ctx.orgId, secretPart, ctx.db) : null;
+  } catch (err) {
+    const pe = asProviderError(err);
+    throw new FortressError("unavailable", `The credentials could not be sealed: ${pe.message}`, { cause: pe, details: { failure: pe.failure } });
+  }
   const now = new Date();
   await ctx.db.transaction(async (tx) => {
     const values = {
@@ -191,7 +198,7 @@ export async function testEncryptionKeyProvider(ctx: AdminContext): Promise<KeyP
   let result: KeyProviderTestResult;
   try {
     // Built afresh (not the cached one): the test must speak to the configuration as stored now.
-    const provider: KeyProvider = settings && kind !== "local" ? buildKeyProvider(await loadConfig(settings)) : localKeyProvider();
+    const provider: KeyProvider = settings && kind !== "local" ? buildKeyProvider(await loadConfig(settings, ctx.db)) : localKeyProvider();
     const status = await serviceKeyStatus(ctx.db);
     const context = { orgId: ctx.orgId, purpose: "key_provider_test", objectId: randomUUID(), keyVersion: status.currentVersion };
     const wrapped = await withProviderTimeout(provider.wrap(probe, context));

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { BlobError, decryptBlob, parseBlob, sealBlob, verifyBlobMac, type BlobBinding, type ParsedBlob } from "./blob";
 import { KeyProviderError, type KeyProvider, type KeyProviderKind, type WrapContext } from "./key-provider";
+import type { DbOrTx } from "../db";
 import type { ServiceKeyring } from "./service-keys";
 
 /** Safety net around every provider call; providers enforce their own, tighter limits (XKS: 250 ms). */
@@ -39,9 +40,18 @@ export interface Sealed {
   keyId: string;
 }
 
-export async function sealWith(provider: KeyProvider, keyring: ServiceKeyring, binding: Binding, plaintext: Buffer): Promise<Sealed> {
-  const keyVersion = await keyring.currentVersion();
-  const { macKey } = await keyring.material(keyVersion);
+/** `db`: the caller's transaction, if any (see ServiceKeyring). */
+export async function sealWith(
+  provider: KeyProvider,
+  keyring: ServiceKeyring,
+  binding: Binding,
+  plaintext: Buffer,
+  opts: { version?: number; db?: DbOrTx } = {},
+): Promise<Sealed> {
+  const keyVersion = opts.version ?? (await keyring.currentVersion(opts.db));
+  // Loads (and caches) the version's keys through the caller's handle; the local provider's wrap
+  // right after finds them cached.
+  const { macKey } = await keyring.material(keyVersion, opts.db);
   const dataKey = randomBytes(32);
   try {
     const context: WrapContext = { orgId: binding.orgId, purpose: binding.purpose, objectId: binding.objectId, keyVersion };
@@ -68,14 +78,14 @@ export async function sealWith(provider: KeyProvider, keyring: ServiceKeyring, b
 }
 
 /** Parses and HMAC-checks a blob for a binding; nothing is unwrapped yet. */
-export async function verifyStored(blob: Buffer, binding: Binding, keyring: ServiceKeyring): Promise<ParsedBlob> {
+export async function verifyStored(blob: Buffer, binding: Binding, keyring: ServiceKeyring, db?: DbOrTx): Promise<ParsedBlob> {
   let parsed: ParsedBlob;
   try {
     parsed = parseBlob(blob);
   } catch (err) {
     throw asProviderError(err);
   }
-  const { macKey } = await keyring.material(parsed.keyVersion);
+  const { macKey } = await keyring.material(parsed.keyVersion, db);
   if (!verifyBlobMac(parsed, { ...binding, keyVersion: parsed.keyVersion }, macKey)) {
     throw asProviderError(new BlobError("mac", "HMAC mismatch"));
   }

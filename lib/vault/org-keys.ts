@@ -26,18 +26,18 @@ export function splitConfig(config: KeyProviderConfig): { kind: KeyProviderKind;
   return { kind: config.kind, publicPart, secretPart: Object.keys(secretPart).length ? secretPart : null };
 }
 
-export async function sealConfigSecrets(orgId: string, secretPart: Record<string, unknown>): Promise<Sealed> {
+export async function sealConfigSecrets(orgId: string, secretPart: Record<string, unknown>, db?: DbOrTx): Promise<Sealed> {
   const plaintext = Buffer.from(JSON.stringify(secretPart), "utf8");
   try {
-    return await sealWith(localKeyProvider(), serviceKeyring(), { orgId, objectId: orgId, purpose: CONFIG_PURPOSE }, plaintext);
+    return await sealWith(localKeyProvider(), serviceKeyring(), { orgId, objectId: orgId, purpose: CONFIG_PURPOSE }, plaintext, { db });
   } finally {
     plaintext.fill(0);
   }
 }
 
-export async function openConfigSecrets(orgId: string, sealed: Buffer): Promise<Record<string, unknown>> {
+export async function openConfigSecrets(orgId: string, sealed: Buffer, db?: DbOrTx): Promise<Record<string, unknown>> {
   const binding = { orgId, objectId: orgId, purpose: CONFIG_PURPOSE };
-  const parsed = await verifyStored(sealed, binding, serviceKeyring());
+  const parsed = await verifyStored(sealed, binding, serviceKeyring(), db);
   const plaintext = await openVerified(parsed, binding, localKeyProvider());
   try {
     return JSON.parse(plaintext.toString("utf8")) as Record<string, unknown>;
@@ -47,8 +47,8 @@ export async function openConfigSecrets(orgId: string, sealed: Buffer): Promise<
 }
 
 /** Rebuilds the full config (credentials included) of a settings row. */
-export async function loadConfig(row: SettingsRow): Promise<KeyProviderConfig> {
-  const secret = row.sealedCredentials ? await openConfigSecrets(row.orgId, row.sealedCredentials) : {};
+export async function loadConfig(row: SettingsRow, db?: DbOrTx): Promise<KeyProviderConfig> {
+  const secret = row.sealedCredentials ? await openConfigSecrets(row.orgId, row.sealedCredentials, db) : {};
   return { ...row.config, ...secret, kind: row.providerKind } as KeyProviderConfig;
 }
 
@@ -106,12 +106,12 @@ export function storePolicy(tier: Tier, settings: SettingsRow | null): StorePoli
 const cache = new Map<string, { provider: KeyProvider; key: string; at: number }>();
 const PROVIDER_TTL_MS = 60_000;
 
-export async function providerFromSettings(settings: SettingsRow): Promise<KeyProvider> {
+export async function providerFromSettings(settings: SettingsRow, db?: DbOrTx): Promise<KeyProvider> {
   if (settings.providerKind === "local") return localKeyProvider();
   const key = `${settings.configVersion}:${settings.credentialsKeyVersion}:${settings.updatedAt.getTime()}`;
   const hit = cache.get(settings.orgId);
   if (hit && hit.key === key && Date.now() - hit.at < PROVIDER_TTL_MS) return hit.provider;
-  const provider = buildKeyProvider(await loadConfig(settings));
+  const provider = buildKeyProvider(await loadConfig(settings, db));
   cache.set(settings.orgId, { provider, key, at: Date.now() });
   return provider;
 }
@@ -121,12 +121,12 @@ export function forgetOrgProvider(orgId: string): void {
 }
 
 /** The provider that can unwrap a blob sealed by `kind` for this org. */
-export async function providerForKind(settings: SettingsRow | null, kind: KeyProviderKind): Promise<KeyProvider> {
+export async function providerForKind(settings: SettingsRow | null, kind: KeyProviderKind, db?: DbOrTx): Promise<KeyProvider> {
   if (kind === "local") return localKeyProvider();
   if (!settings || settings.providerKind !== kind) {
     throw new KeyProviderError("misconfigured", `The organisation's ${kind} key provider is no longer configured`);
   }
-  return providerFromSettings(settings);
+  return providerFromSettings(settings, db);
 }
 
 /** The provider new secrets of this org are sealed with, or a 409 saying what to configure first. */
@@ -134,7 +134,7 @@ export async function providerForStore(db: DbOrTx, orgId: string): Promise<{ tie
   const { tier, settings } = await orgTierAndSettings(db, orgId);
   const policy = storePolicy(tier, settings);
   if (!policy.allowed || !policy.kind) throw new FortressError("conflict", policy.reason ?? "Credentials cannot be stored yet");
-  const provider = policy.kind === "local" ? localKeyProvider() : await providerFromSettings(settings!);
+  const provider = policy.kind === "local" ? localKeyProvider() : await providerFromSettings(settings!, db);
   return { tier, provider, settings };
 }
 

@@ -31,11 +31,30 @@ export function metadataOf(row: Row): SecretMetadata {
   };
 }
 
-/** At most the last 4 characters, and only of secrets of 12 characters or more. */
+/**
+ * At most the last 4 characters, and only of secrets of 12 characters or more. Works on the bytes:
+ * decoding the whole secret into a JS string would leave an un-zeroable copy of it in memory.
+ */
 export function lastFourOf(plaintext: Buffer): string | null {
-  const text = plaintext.toString("utf8");
-  const chars = [...text];
-  return chars.length >= 12 ? chars.slice(-4).join("") : null;
+  // UTF-8: every byte that is not a continuation byte (10xxxxxx) starts a character.
+  let chars = 0;
+  for (let i = 0; i < plaintext.length; i++) if ((plaintext[i] & 0xc0) !== 0x80) chars++;
+  if (chars < 12) return null;
+  let start = plaintext.length;
+  for (let seen = 0; start > 0 && seen < 4; ) {
+    start--;
+    if ((plaintext[start] & 0xc0) !== 0x80) seen++;
+  }
+  return plaintext.subarray(start).toString("utf8");
+}
+
+function checkInput(input: { label: string; type: string }) {
+  if (typeof input.label !== "string" || input.label.trim().length === 0 || input.label.length > 200) {
+    throw new FortressError("invalid_request", "label: 1 to 200 characters");
+  }
+  if (typeof input.type !== "string" || !/^[a-z0-9_.-]{1,64}$/.test(input.type)) {
+    throw new FortressError("invalid_request", "type: 1 to 64 characters a-z, 0-9, _ . -");
+  }
 }
 
 const FAILURE_TEXT: Record<KeyProviderFailure, string> = {
@@ -81,11 +100,12 @@ function checkPlaintext(p: Buffer) {
 
 export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<SecretMetadata> {
   checkPlaintext(input.plaintext);
+  checkInput(input);
   const id = randomUUID();
   const base = { orgId: input.orgId, secretId: id, actor: input.actor, meta: input.meta, product: input.product, purpose: input.purpose };
   try {
     const { provider } = await providerForStore(db, input.orgId);
-    const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: id, purpose: input.purpose }, input.plaintext);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: id, purpose: input.purpose }, input.plaintext, { db });
     const [row] = await db
       .insert(vaultSecrets)
       .values({
@@ -154,7 +174,7 @@ export async function rotateSecret(
   if (!current) throw new FortressError("not_found", "Secret not found");
   try {
     const { provider } = await providerForStore(db, ref.orgId);
-    const sealed = await sealWith(provider, serviceKeyring(), { orgId: ref.orgId, objectId: ref.secretId, purpose: current.purpose }, plaintext);
+    const sealed = await sealWith(provider, serviceKeyring(), { orgId: ref.orgId, objectId: ref.secretId, purpose: current.purpose }, plaintext, { db });
     const now = new Date();
     // The old blob (and its wrapped data key) is overwritten in place: the old value is gone.
     const [row] = await db
@@ -257,7 +277,7 @@ export async function withSecret<T>(
     }
     const binding = { orgId: ref.orgId, objectId: ref.secretId, purpose };
     // HMAC first: a tampered or moved blob is refused before any provider is asked to unwrap.
-    const parsed = await verifyStored(secret.blob!, binding, serviceKeyring());
+    const parsed = await verifyStored(secret.blob!, binding, serviceKeyring(), db);
     if (parsed.keyVersion !== secret.keyVersion || parsed.providerKind !== secret.keyProvider) {
       throw new KeyProviderError("integrity", "Stored credential does not match its record");
     }

@@ -21,10 +21,14 @@ export interface ServiceKeyMaterial {
   wrapKey: Buffer;
 }
 
+/**
+ * `db`: the caller's transaction when there is one. On PGlite (one connection) a query on the root
+ * handle while a transaction is open waits for that transaction: it would wait for itself.
+ */
 export interface ServiceKeyring {
-  currentVersion(): Promise<number>;
+  currentVersion(db?: DbOrTx): Promise<number>;
   /** Throws KeyProviderError("wrong_key") for an unknown or retired version. */
-  material(version: number): Promise<ServiceKeyMaterial>;
+  material(version: number, db?: DbOrTx): Promise<ServiceKeyMaterial>;
 }
 
 const masterAad = (version: number) => Buffer.from(`fortress:service-key:v${version}`, "utf8");
@@ -70,7 +74,7 @@ export async function createServiceKeyVersion(db: DbOrTx, version: number): Prom
   }
 }
 
-async function activeVersion(db: DbOrTx): Promise<{ version: number; createdAt: Date } | undefined> {
+export async function activeVersion(db: DbOrTx): Promise<{ version: number; createdAt: Date } | undefined> {
   const [row] = await db
     .select({ version: vaultServiceKeys.version, createdAt: vaultServiceKeys.createdAt })
     .from(vaultServiceKeys)
@@ -94,10 +98,10 @@ export class DbServiceKeyring implements ServiceKeyring {
 
   constructor(private readonly db: () => Promise<Database>) {}
 
-  async currentVersion(): Promise<number> {
+  async currentVersion(handle?: DbOrTx): Promise<number> {
     const now = Date.now();
     if (this.current && now - this.current.at < CURRENT_TTL_MS) return this.current.version;
-    const db = await this.db();
+    const db = handle ?? (await this.db());
     let row = await activeVersion(db);
     if (!row) {
       await createServiceKeyVersion(db, 1);
@@ -108,11 +112,11 @@ export class DbServiceKeyring implements ServiceKeyring {
     return row.version;
   }
 
-  async material(version: number): Promise<ServiceKeyMaterial> {
+  async material(version: number, handle?: DbOrTx): Promise<ServiceKeyMaterial> {
     const now = Date.now();
     const hit = this.cache.get(version);
     if (hit && now - hit.at < MATERIAL_TTL_MS) return hit.m;
-    const db = await this.db();
+    const db = handle ?? (await this.db());
     const [row] = await db.select().from(vaultServiceKeys).where(eq(vaultServiceKeys.version, version));
     if (!row || row.state === "retired" || !row.wrappedKey) {
       this.forget(version, true);
