@@ -1,6 +1,6 @@
 // End to end with nothing stood in: the official SDK client → /v1/mcp handler with its default
 // dependencies → real identity, real policy store and engine (roles created through lib/policy), real
-// connectors (a Zendesk connector created through the admin API, its credential in the vault), the
+// connectors (a Zendesk connector created and tested through the admin API, its credential in the vault), the
 // real runtime (withSecret, SSRF preflight, circuit breaker), real PII redaction and the audit chain —
 // against the connectors' local Zendesk fake.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -9,9 +9,7 @@ import { McpError, ToolListChangedNotificationSchema } from "@modelcontextprotoc
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as createKeyRoute } from "@/app/api/v1/api-keys/route";
-import { auditEvents, connectorActions, connectors, outboxEvents } from "@/db/schema";
-import { getConnectorType } from "@/lib/connectors/catalog";
-import { storeSecret } from "@/lib/vault";
+import { auditEvents, outboxEvents } from "@/db/schema";
 import { getDb } from "@/lib/db";
 import { createMcpHandler } from "@/lib/gateway/mcp/handler";
 import { serve, type RunningServer } from "@/lib/http/node-adapter";
@@ -41,43 +39,20 @@ beforeAll(async () => {
   owner = await newOrg("E2E Corp");
   key = (await call(createKeyRoute, { token: owner.token, body: { name: "claude" } })).json.key;
 
-  // The connector is created the way the connector service does it (vault secret + rows from the
-  // catalog), without its admin route: on PGlite that route currently blocks inside its transaction.
-  const db = await getDb();
-  const type = getConnectorType("zendesk")!;
-  const secret = await storeSecret(db, {
-    orgId: owner.org.id,
-    purpose: "connector",
-    type: "api_token",
-    label: "Zendesk: Zendesk",
-    plaintext: Buffer.from(JSON.stringify({ api_token: ZENDESK_TOKEN })),
-    actor: actor(),
+  // The connector is created and tested through the connectors admin API (credential to the vault).
+  const created = await api.create(owner.token, {
+    type: "zendesk",
+    name: "Zendesk",
+    slug: "zendesk",
+    config: { subdomain: "acme", email: ZENDESK_EMAIL, base_url: zd.url },
+    credentials: { api_token: ZENDESK_TOKEN },
   });
-  const [row] = await db
-    .insert(connectors)
-    .values({
-      orgId: owner.org.id,
-      type: "zendesk",
-      slug: "zendesk",
-      name: "Zendesk",
-      status: "ACTIVE",
-      config: { subdomain: "acme", email: ZENDESK_EMAIL, base_url: zd.url },
-      secretId: secret.id,
-    })
-    .returning();
-  connectorId = row.id;
-  await db.insert(connectorActions).values(
-    type.actions.map((a) => ({
-      orgId: owner.org.id,
-      connectorId,
-      name: a.name,
-      title: a.title ?? null,
-      description: a.description,
-      inputSchema: a.inputSchema,
-      destructive: a.destructive,
-      readOnly: a.readOnly,
-    })),
-  );
+  expect(created.status, created.text).toBe(201);
+  connectorId = created.json.id;
+  const tested = await api.test(owner.token, connectorId);
+  expect(tested.status, tested.text).toBe(200);
+  expect((await api.get(owner.token, connectorId)).json.status).toBe("ACTIVE");
+  const db = await getDb();
 
   const grant = (action: string, effect: "allow" | "deny" = "allow") => ({ resource: { kind: "connector_action" as const, connectorId, action }, effect });
   roleId = (await createRole(db, owner.org.id, { name: "Support Agent", grants: [grant("list_tickets"), grant("get_ticket"), grant("create_ticket")] }, { actor: actor() })).id;
