@@ -261,6 +261,22 @@ describe("circuit breaker", () => {
     expect((await connectorRow(org.id, c.id)).status).toBe("ACTIVE");
   });
 
+  it("a vendor message that echoes the credential is scrubbed before anyone sees it", async () => {
+    const { org, user, token } = await newOrg();
+    const c = (await api.create(token, body())).json;
+    await api.test(token, c.id);
+    const basic = Buffer.from(`${ZENDESK_EMAIL}/token:${ZENDESK_TOKEN}`).toString("base64");
+    zd.queued.push({ status: 400, body: { error: "BadRequest", description: `token ${ZENDESK_TOKEN} rejected; header was Basic ${basic}` } });
+    const r = await runAction(org.id, user.id, c.id, "get_ticket", { id: 1 });
+    expect(r.isError).toBe(true);
+    expect(r.content[0].text).toContain("[redacted]");
+    expect(r.content[0].text).not.toContain(ZENDESK_TOKEN);
+    expect(r.content[0].text).not.toContain(basic);
+    const db = await getDb();
+    const events = await db.select().from(outboxEvents).where(eq(outboxEvents.orgId, org.id));
+    expect(JSON.stringify(events)).not.toContain(ZENDESK_TOKEN);
+  });
+
   it("the threshold is a setting", async () => {
     process.env.FORTRESS_CONNECTOR_BREAKER_THRESHOLD = "2";
     resetEnvForTests();

@@ -128,6 +128,19 @@ describe("Slack", () => {
     expect(e.message).toContain("user token");
   });
 
+  it("HTTP 429 + Retry-After (Slack's rate limiting) reaches the caller", async () => {
+    slack.queued.push({ status: 429, headers: { "retry-after": "30" }, body: { ok: false, error: "ratelimited" } });
+    const e = await rejects(direct("slack", cfg(), cred, "list_channels", {}));
+    expect(e.options).toMatchObject({ status: 429, retryAfterSeconds: 30, transient: true });
+    expect(e.message).toContain("ratelimited");
+  });
+
+  it("missing_scope names the scope Slack says is needed", async () => {
+    slack.queued.push({ status: 200, body: { ok: false, error: "missing_scope", needed: "channels:read", provided: "chat:write" } });
+    const e = await rejects(direct("slack", cfg(), cred, "list_channels", {}));
+    expect(e.message).toBe("Slack error: missing_scope (needs scope channels:read)");
+  });
+
   it("ok:false invalid_auth is an auth failure", async () => {
     const e = await rejects(directTest("slack", cfg(), { bot_token: "xoxb-wrong-token-value" }));
     expect(e.message).toBe("Slack error: invalid_auth");
@@ -218,6 +231,13 @@ describe("Jira", () => {
     expect(second.next_page_token).toBeNull();
     const bad = await rejects(direct("jira", cfg(), cred, "search_issues", { jql: "INVALID ===" }));
     expect(bad.message).toContain("Error in the JQL Query");
+  });
+
+  it("429 with Retry-After", async () => {
+    jira.queued.push({ status: 429, headers: { "retry-after": "5" }, body: { errorMessages: ["Rate limit exceeded."], errors: {} } });
+    const e = await rejects(direct("jira", cfg(), cred, "get_issue", { issue: "PROJ-1" }));
+    expect(e.options).toMatchObject({ status: 429, retryAfterSeconds: 5 });
+    expect(e.message).toContain("Rate limit exceeded.");
   });
 
   it("get_issue, create_issue (ADF), transition_issue (by name), add_comment (ADF)", async () => {

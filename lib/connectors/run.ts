@@ -44,7 +44,10 @@ export function validateArgs(schema: Record<string, unknown>, args: unknown): st
   let v = validators.get(key);
   if (!v) {
     try {
-      v = ajv.compile(schema);
+      // Upstream tools often declare draft-07 ($schema …/draft-07/schema#, as the MCP SDK emits);
+      // the keywords they use validate the same under 2020-12, so the meta-schema pointer is dropped.
+      const { $schema: _ignored, ...rest } = schema;
+      v = ajv.compile(rest);
     } catch {
       return "This action's input schema is invalid";
     }
@@ -192,6 +195,7 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
   const c = input.connector;
   const actionName = input.action.name;
   if (c.status !== "ACTIVE") return errorResult(`Connector ${c.slug} is ${c.status}; only ACTIVE connectors serve requests`);
+  if (!c.enabled) return errorResult(`Connector ${c.slug} is turned off`);
   if (input.action.exposed === false) return errorResult(`Tool ${c.slug}__${actionName} is not exposed (held back or awaiting approval)`);
   const type = getConnectorType(c.type);
   if (!type) return errorResult(`Connector type ${c.type} is not available`);

@@ -85,7 +85,12 @@ export const openapi: ConnectorType = {
     if (test_path && (!test_path.startsWith("/") || test_path.includes("//") || /\s/.test(test_path))) {
       throw new ConnectorError("test_path must be a path starting with /", { status: 400 });
     }
-    return { ...config, base_url, ...(test_path ? { test_path } : {}) };
+    const auth = config.auth && typeof config.auth === "object" ? config.auth : { type: "none" };
+    const username = typeof config.username === "string" && config.username.trim() ? config.username.trim().slice(0, 200) : undefined;
+    const title = typeof config.title === "string" ? config.title.slice(0, 200) : undefined;
+    const version = typeof config.version === "string" ? config.version.slice(0, 50) : undefined;
+    // Only known, non-secret keys are kept: configuration is shown to admins and in the Change Log.
+    return { base_url, auth, ...(title ? { title } : {}), ...(version ? { version } : {}), ...(username ? { username } : {}), ...(test_path ? { test_path } : {}) };
   },
   endpoint,
 
