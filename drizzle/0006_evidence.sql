@@ -21,7 +21,6 @@ CREATE TABLE "org_evidence_settings" (
 	"org_id" uuid PRIMARY KEY NOT NULL,
 	"retention_days" integer,
 	"guarded_changes" text[] DEFAULT ARRAY[]::text[] NOT NULL,
-	"spend_alert_percent" integer DEFAULT 80 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -2,7 +2,7 @@
 // migrations. If that is impossible the process stops (fail closed, loudly) instead of serving errors.
 import { databaseHandle, getDb } from "./db";
 import { env } from "./env";
-import { startEvidenceJobs } from "./evidence/jobs";
+import { evidenceJobs } from "./evidence/jobs";
 import { logger } from "./log";
 import { startScheduler } from "./scheduler";
 import { VAULT_JOBS } from "./vault/jobs";
@@ -16,8 +16,6 @@ export async function start(): Promise<void> {
     logger().fatal({ err }, "cannot open or migrate the database; refusing to start");
     process.exit(1);
   }
-  // Webhook delivery, signed audit checkpoints, retention purge, anomaly detection (FORTRESS_JOBS=off to disable).
-  startEvidenceJobs();
   // The vault's master key file is created on first start (mode 0600); a master key that does not open
   // the stored service keys is reported now, and every vault operation refuses until it is fixed.
   try {
@@ -30,6 +28,6 @@ export async function start(): Promise<void> {
   // Background jobs: on by default, off under tests (they call the job functions directly).
   const e = env();
   if ((e.FORTRESS_JOBS ?? (e.NODE_ENV === "test" ? "off" : "on")) === "on") {
-    startScheduler(getDb, [...VAULT_JOBS]);
+    startScheduler(getDb, [...VAULT_JOBS, ...evidenceJobs()]);
   }
 }

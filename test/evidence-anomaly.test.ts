@@ -3,13 +3,16 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { outboxEvents } from "@/db/schema";
 import { callRateAboveBaseline, denialBurst, destructiveBurst, isDestructive, networkOf, newNetwork } from "@/lib/anomaly/detectors";
 import { detectAnomalies } from "@/lib/anomaly/run";
 import { recordAuditEvents, type AuditEventInput } from "@/lib/audit/record";
 import { getDb } from "@/lib/db";
 import { newOrg } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const p = { id: "u1", label: "sarah.chen@company.com" };
 

@@ -1,7 +1,7 @@
 // Approval workflows: a guarded change does nothing until a DIFFERENT admin approves it; the
 // requester cannot approve their own; rejections apply nothing; everything is in the Change Log.
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DELETE as revokeKey } from "@/app/api/v1/api-keys/[id]/route";
 import { POST as createKey } from "@/app/api/v1/api-keys/route";
 import { POST as decide } from "@/app/api/v1/approvals/[id]/[decision]/route";
@@ -13,6 +13,9 @@ import { apiKeys, memberships, organisations, users } from "@/db/schema";
 import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { call, newOrg, tokenFor, uniqueEmail } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 async function addMember(orgId: string, role: "admin" | "auditor" | "member") {
   const db = await getDb();

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as exportRoute } from "@/app/api/v1/audit/export/route";
 import { GET as listRoute } from "@/app/api/v1/audit/route";
 import { GET as statusRoute } from "@/app/api/v1/audit/status/route";
@@ -15,6 +15,9 @@ import { parseExport, verifyExport } from "@/lib/audit/export-verify";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { getDb } from "@/lib/db";
 import { call, newOrg } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const actor = { type: "user" as const, id: null, label: "sarah.chen@company.com" };
 let jsonl = "";

@@ -2,7 +2,7 @@
 // breaking verification of what remains — in the database and in an offline export.
 import { and, eq, sql } from "drizzle-orm";
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditEvents, organisations } from "@/db/schema";
 import { exportAudit } from "@/lib/audit/export";
 import { parseExport, verifyExport } from "@/lib/audit/export-verify";
@@ -10,6 +10,9 @@ import { recordAuditEvents, recordChange } from "@/lib/audit/record";
 import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { purgeExpired } from "@/lib/evidence/retention";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const actor = { type: "system" as const, id: null, label: "test" };
 const daysAgo = (d: number) => new Date(Date.now() - d * 86400_000);

@@ -1,13 +1,16 @@
 // The Status Board reads real rows: connectors by status with today's calls, PAT keys with spend
 // against caps, members, month-to-date spend and projection; nothing from another org.
 import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { GET as board } from "@/app/api/v1/status-board/route";
 import { connectorActions, connectors, patKeys } from "@/db/schema";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { getDb } from "@/lib/db";
 import { statusBoard } from "@/lib/evidence/status-board";
 import { call, newOrg } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 describe("status board", () => {
   it("counts connectors, calls today, PAT spend and projects the month", async () => {

@@ -2,11 +2,14 @@
 // (Redis pub/sub at 127.0.0.1:6379), once, and only for its org; the SSE route streams it.
 import { randomUUID } from "node:crypto";
 import { createConnection } from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as stream } from "@/app/api/v1/traffic/stream/route";
 import { TrafficBus } from "@/lib/traffic/bus";
 import { publishTraffic, trafficBus, type TrafficEvent } from "@/lib/traffic";
 import { newOrg } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 const REDIS = "redis://127.0.0.1:6379";
 const redisUp = await new Promise<boolean>((resolve) => {
@@ -67,7 +70,7 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
   });
 });
 
-async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string, ms = 2000): Promise<string> {
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, needle: string, ms = 8000): Promise<string> {
   const dec = new TextDecoder();
   let text = "";
   const deadline = Date.now() + ms;

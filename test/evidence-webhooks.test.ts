@@ -4,7 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as deliveries } from "@/app/api/v1/webhooks/[id]/deliveries/route";
 import { POST as testEvent } from "@/app/api/v1/webhooks/[id]/test/route";
 import { GET as listHooks, POST as createHook } from "@/app/api/v1/webhooks/route";
@@ -15,6 +15,9 @@ import { enqueueEvent } from "@/lib/outbox/enqueue";
 import { verifyWebhookSignature } from "@/lib/webhooks/signature";
 import { WebhookWorker } from "@/lib/webhooks/worker";
 import { call, newOrg } from "./helpers";
+
+// Heavy under a loaded machine (2 cores shared): generous per-test time.
+vi.setConfig({ testTimeout: 180_000 });
 
 interface Received {
   headers: Record<string, string>;

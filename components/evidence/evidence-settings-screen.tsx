@@ -19,7 +19,6 @@ interface Settings {
   retention_limits: { default: number; min: number; max: number };
   guarded_changes: string[];
   guardable_changes: { kind: string; label: string }[];
-  spend_alert_percent: number;
 }
 
 /** Settings → Audit & approvals: retention within the tier's limits, four-eyes change kinds. */
@@ -31,13 +30,11 @@ export function EvidenceSettingsScreen() {
   const q = useQuery({ queryKey: ["evidence-settings"], queryFn: () => api<Settings>("/evidence-settings") });
   const [retention, setRetention] = React.useState("");
   const [guarded, setGuarded] = React.useState<string[]>([]);
-  const [alert, setAlert] = React.useState("");
   const [error, setError] = React.useState<unknown>(null);
   React.useEffect(() => {
     if (!q.data) return;
     setRetention(String(q.data.retention_days));
     setGuarded(q.data.guarded_changes);
-    setAlert(String(q.data.spend_alert_percent));
   }, [q.data]);
   if (q.isPending) return <p className="text-sm text-muted-foreground">Loading…</p>;
   if (q.isError) return <p className="text-sm text-destructive">{errorMessage(q.error)}</p>;
@@ -50,7 +47,7 @@ export function EvidenceSettingsScreen() {
         method: "PUT",
         credentials: "same-origin",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ retention_days: Number(retention), guarded_changes: guarded, spend_alert_percent: Number(alert) }),
+        body: JSON.stringify({ retention_days: Number(retention), guarded_changes: guarded }),
       });
       const body = await res.json();
       if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
@@ -71,9 +68,6 @@ export function EvidenceSettingsScreen() {
           hint={`Your tier allows ${l.min}–${l.max} days (default ${l.default}). Older audit events are purged; a signed anchor keeps what remains verifiable.`}
         >
           <Input id="retention" type="number" min={l.min} max={l.max} value={retention} disabled={!manage} onChange={(e) => setRetention(e.target.value)} className="max-w-40" />
-        </Field>
-        <Field label="Spend alert at (% of a cap)" htmlFor="alert">
-          <Input id="alert" type="number" min={1} max={100} value={alert} disabled={!manage} onChange={(e) => setAlert(e.target.value)} className="max-w-40" />
         </Field>
         <fieldset className="grid gap-1.5">
           <legend className="mb-1 text-sm font-medium">Require a second admin's approval for</legend>

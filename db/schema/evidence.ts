@@ -47,8 +47,6 @@ export const orgEvidenceSettings = pgTable("org_evidence_settings", {
   retentionDays: integer("retention_days"),
   /** Change kinds that need a second admin's approval ("org.tier", "api_key.revoke", …). */
   guardedChanges: text("guarded_changes").array().notNull().default(sql`ARRAY[]::text[]`),
-  /** Spend alert threshold, percent of a cap. */
-  spendAlertPercent: integer("spend_alert_percent").notNull().default(80),
   ...lifecycleDates,
 });
 

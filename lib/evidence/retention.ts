@@ -5,7 +5,7 @@
 //   2. a signed "retention" checkpoint pins row k's hash — the anchor the remaining rows verify from
 //      (verifyStoredChain and exports start there instead of at genesis);
 //   3. DELETE of seq ≤ k with `fortress.retention_purge = 'on'` set for this transaction only; the
-//      database trigger (drizzle/0006_evidence_sql.sql) still refuses any row younger than the org's
+//      database trigger (drizzle/0007_evidence_sql.sql) still refuses any row younger than the org's
 //      retention, and every DELETE outside this path;
 //   4. the purge itself is recorded in the audit trail.
 import { and, eq, gte, lte, min, sql } from "drizzle-orm";

@@ -1,5 +1,5 @@
 // Per-org evidence settings: audit retention (within the tier's limits), the change kinds that need
-// a second admin's approval, and the spend alert threshold. Every change is in the Change Log;
+// a second admin's approval. Every change is in the Change Log;
 // shortening retention and removing a guard go through the approval workflow themselves.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
@@ -23,7 +23,6 @@ export interface EvidenceSettings {
   retention_limits: { default: number; min: number; max: number };
   guarded_changes: string[];
   guardable_changes: { kind: string; label: string }[];
-  spend_alert_percent: number;
 }
 
 export async function getEvidenceSettings(db: DbOrTx, orgId: string): Promise<EvidenceSettings> {
@@ -36,7 +35,6 @@ export async function getEvidenceSettings(db: DbOrTx, orgId: string): Promise<Ev
     retention_limits: limits,
     guarded_changes: s?.guardedChanges ?? [],
     guardable_changes: Object.entries(GUARDABLE_KINDS).map(([kind, label]) => ({ kind, label })),
-    spend_alert_percent: s?.spendAlertPercent ?? 80,
   };
 }
 
@@ -44,7 +42,6 @@ export const ZEvidenceSettings = z
   .object({
     retention_days: z.number().int().positive().nullable().optional(),
     guarded_changes: z.array(z.string().max(60)).max(50).optional(),
-    spend_alert_percent: z.number().int().min(1).max(100).optional(),
   })
   .strict();
 export type EvidenceSettingsInput = z.infer<typeof ZEvidenceSettings>;
@@ -56,12 +53,11 @@ async function write(ctx: AdminContext, input: EvidenceSettingsInput): Promise<E
     const values = {
       retentionDays: input.retention_days === undefined ? (current?.retentionDays ?? null) : input.retention_days,
       guardedChanges: input.guarded_changes ?? current?.guardedChanges ?? [],
-      spendAlertPercent: input.spend_alert_percent ?? current?.spendAlertPercent ?? 80,
       updatedAt: new Date(),
     };
     await tx.insert(orgEvidenceSettings).values({ orgId: ctx.orgId, ...values }).onConflictDoUpdate({ target: orgEvidenceSettings.orgId, set: values });
     const after = await getEvidenceSettings(tx, ctx.orgId);
-    const shape = (s: EvidenceSettings) => ({ retention_days: s.retention_days, guarded_changes: s.guarded_changes, spend_alert_percent: s.spend_alert_percent });
+    const shape = (s: EvidenceSettings) => ({ retention_days: s.retention_days, guarded_changes: s.guarded_changes });
     await recordChange(tx, {
       orgId: ctx.orgId,
       actor: ctx.actor,
