@@ -192,6 +192,23 @@ describe("legacy era (2025-06-18, 2025-11-25): handshake and sessions", () => {
 
 const other_key = () => other.key;
 
+describe("legacy notification stream lifetime", () => {
+  it("the GET stream ends once its session is deleted (checked on the next keep-alive)", async () => {
+    const { sid, version } = await newSession();
+    const res = await fetch(`${server.url}/v1/mcp`, {
+      headers: { "x-api-key": org.key, accept: "text/event-stream", "mcp-session-id": sid, "mcp-protocol-version": version },
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read(); // ": open"
+    expect((await send({ method: "DELETE", headers: { "x-api-key": org.key, "mcp-session-id": sid } })).status).toBe(204);
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    await expect(Promise.race([ended, new Promise((r) => setTimeout(() => r(false), 3000))])).resolves.toBe(true);
+  });
+});
+
 describe("security of the endpoint", () => {
   it("a foreign Origin is 403; no Origin, our own origin and FORTRESS_PUBLIC_URL's are accepted", async () => {
     const body = initBody();
