@@ -41,7 +41,7 @@ describe("Host and Origin", () => {
     ["chrome-extension://abc", "127.0.0.1:3000", null, false],
     ["not a url", "127.0.0.1:3000", null, false],
   ])("Origin %s with Host %s (public %s) → %s", (origin, host, pub, ok) => {
-    expect(originAllowed(origin, host, "http://127.0.0.1:3000/v1/mcp", pub)).toBe(ok);
+    expect(originAllowed(origin, host, pub)).toBe(ok);
   });
 });
 

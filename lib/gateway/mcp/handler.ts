@@ -94,7 +94,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     const host = request.headers.get("host") ?? safeHost(request.url);
     const publicOrigin = deps.publicOrigin();
     if (!hostAllowed(host, publicOrigin)) return fail(403, INVALID_REQUEST, "Forbidden: this Host is not served here");
-    if (!originAllowed(request.headers.get("origin"), host, request.url, publicOrigin)) {
+    if (!originAllowed(request.headers.get("origin"), host, publicOrigin)) {
       return fail(403, INVALID_REQUEST, "Forbidden: foreign Origin");
     }
     if (request.method !== "POST" && request.method !== "GET" && request.method !== "DELETE") {
@@ -154,7 +154,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     const bodyVersion = metaOf(message.params)[META.protocolVersion];
 
     if (incoming.kind === "request" && incoming.message.method === "initialize") {
-      return respond(ctx, mode, incoming.message.id, () => initialize(ctx, incoming.message as JsonRpcRequest));
+      return respond(mode, incoming.message.id, () => initialize(ctx, incoming.message as JsonRpcRequest));
     }
     const legacy = sessionId !== null && !isModernVersion(versionHeader);
     if (legacy) return legacyPost(ctx, mode, incoming, sessionId, versionHeader);
@@ -181,7 +181,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     }
     if (incoming.kind === "response") return new Response(null, { status: 202 }); // we send no requests; nothing awaits it
     const req = incoming.message;
-    return respond(ctx, mode, req.id, () => dispatch(ctx, req, session.protocolVersion, session.id, false));
+    return respond(mode, req.id, () => dispatch(ctx, req, session.protocolVersion, session.id, false));
   }
 
   async function modernPost(ctx: Ctx, mode: "json" | "sse", incoming: Incoming, versionHeader: string): Promise<Response> {
@@ -212,7 +212,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     } catch (err) {
       return errorResponse(err, req.id);
     }
-    return respond(ctx, mode, req.id, () => dispatch(ctx, req, versionHeader, null, true));
+    return respond(mode, req.id, () => dispatch(ctx, req, versionHeader, null, true));
   }
 
   async function initialize(ctx: Ctx, req: JsonRpcRequest): Promise<{ result: Record<string, unknown>; headers: Record<string, string> }> {
@@ -281,12 +281,10 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
   }
 
   async function respond(
-    ctx: Ctx,
     mode: "json" | "sse",
     id: JsonRpcId,
     run: () => Promise<{ result: Record<string, unknown>; headers?: Record<string, string> } | Response>,
   ): Promise<Response> {
-    void ctx;
     try {
       const out = await run();
       if (out instanceof Response) return out;

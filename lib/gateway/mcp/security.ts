@@ -28,7 +28,7 @@ export function hostAllowed(hostHeader: string | null, publicOrigin: string | nu
  * No Origin (a non-browser client) is fine: the API key is the authentication. Otherwise the Origin
  * must be the endpoint's own origin (its Host, already vetted) or the public URL's.
  */
-export function originAllowed(origin: string | null, hostHeader: string | null, requestUrl: string, publicOrigin: string | null): boolean {
+export function originAllowed(origin: string | null, hostHeader: string | null, publicOrigin: string | null): boolean {
   if (origin === null) return true;
   let o: URL;
   try {
@@ -39,7 +39,6 @@ export function originAllowed(origin: string | null, hostHeader: string | null, 
   if (publicOrigin !== null && o.origin === publicOrigin) return true;
   // Same host as the (vetted) Host header. The scheme is not compared: behind a TLS-terminating proxy
   // the request arrives over http while the page's origin is https.
-  void requestUrl;
   if (o.protocol !== "https:" && o.protocol !== "http:") return false;
   return hostHeader !== null && o.host === hostHeader.toLowerCase() && hostAllowed(hostHeader, publicOrigin);
 }
