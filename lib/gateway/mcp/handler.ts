@@ -11,7 +11,6 @@ import { requestMeta } from "../../http/request-context";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { callTool } from "./call-tool";
-import { subscribeToolsChanged } from "./changes";
 import { defaultDeps, type McpDeps } from "./deps";
 import { acceptsEventStream, checkParamHeaders, checkStandardHeaders, mismatch, responseMode } from "./headers";
 import {
@@ -41,9 +40,9 @@ import {
 } from "./protocol";
 import { hostAllowed, originAllowed } from "./security";
 import { sessionStore, type SessionStore } from "./sessions";
-import { notificationStream, sseResponse } from "./sse";
-import { allowedTools, listFingerprint, page, toolDefinition } from "./tools";
-import type { McpSession } from "@/db/schema";
+import { sseResponse } from "./sse";
+import { toolListStreams, type StreamCtx as Ctx } from "./streams";
+import { allowedTools, page, toolDefinition } from "./tools";
 
 /** Largest accepted POST body. Tool arguments are small; this bounds memory per request. */
 export const MCP_BODY_LIMIT = 1024 * 1024;
@@ -51,13 +50,6 @@ const SESSION_HEADER = "mcp-session-id";
 const VERSION_HEADER = "mcp-protocol-version";
 
 const SERVER_CAPABILITIES = { tools: { listChanged: true } } as const;
-
-interface Ctx {
-  request: Request;
-  principal: Principal;
-  meta: ReturnType<typeof requestMeta>;
-  startedAt: number;
-}
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
@@ -77,6 +69,7 @@ export interface McpHandler {
 export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
   const deps: McpDeps = { ...defaultDeps(), ...overrides };
   const sessions = sessionStore(deps.db);
+  const streams = toolListStreams(deps, sessions);
 
   const handler = (async (request: Request): Promise<Response> => {
     const startedAt = performance.now();
@@ -274,7 +267,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
       }
       case "subscriptions/listen":
         if (!modern) break;
-        return listen(ctx, req);
+        return streams.listen(ctx, req);
     }
     // Modern HTTP: an unimplemented method is 404 with -32601; legacy: a JSON-RPC error in a 200.
     throw new RpcError(METHOD_NOT_FOUND, `Method not found: ${req.method.slice(0, 100)}`, undefined, modern ? 404 : 200);
@@ -313,65 +306,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
     }
     const session = await sessions.find(ctx.principal, sessionId);
     if (!session) return fail(404, INVALID_REQUEST, "Session not found: start a new session with initialize");
-    // Last-Event-ID is ignored: events carry no ids, so there is nothing to resume (the spec's MAY).
-    return notificationStream({
-      fingerprint: () => fingerprintFor(ctx, session),
-      subscribe: (signal) => subscribeChanges(ctx.principal.orgId, signal),
-      notification: () => ({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }),
-      keepAliveMs: deps.keepAliveMs,
-      signal: request.signal,
-    });
-  }
-
-  // subscriptions/listen (2026-07-28): the response is itself the notification stream.
-  async function listen(ctx: Ctx, req: JsonRpcRequest): Promise<Response> {
-    const filter = isObject(req.params?.notifications) ? req.params.notifications : {};
-    const tools = filter.toolsListChanged === true;
-    const subMeta = { [META.subscriptionId]: req.id };
-    return notificationStream({
-      fingerprint: () => (tools ? fingerprintFor(ctx, null) : Promise.resolve("")),
-      subscribe: (signal) => (tools ? subscribeChanges(ctx.principal.orgId, signal) : () => {}),
-      initial: [
-        {
-          jsonrpc: "2.0",
-          method: "notifications/subscriptions/acknowledged",
-          // Only what we honour: tool list changes.
-          params: { _meta: subMeta, notifications: tools ? { toolsListChanged: true } : {} },
-        },
-      ],
-      notification: () => ({ jsonrpc: "2.0", method: "notifications/tools/list_changed", params: { _meta: subMeta } }),
-      keepAliveMs: deps.keepAliveMs,
-      signal: ctx.request.signal,
-    });
-  }
-
-  /** Connector changes (tools bus) and policy changes (policy bus) both may alter a caller's list. */
-  function subscribeChanges(orgId: string, signal: () => void): () => void {
-    const offTools = subscribeToolsChanged(orgId, signal);
-    let offPolicy = () => {};
-    try {
-      offPolicy = deps.subscribePolicyChanges(orgId, signal);
-    } catch (err) {
-      logger().warn({ err }, "policy change subscription unavailable; relying on periodic re-checks");
-    }
-    return () => {
-      offTools();
-      offPolicy();
-    };
-  }
-
-  /** The caller's list fingerprint; null once its session or key is gone (the stream then ends). */
-  async function fingerprintFor(ctx: Ctx, session: McpSession | null): Promise<string | null> {
-    let principal: Principal;
-    try {
-      principal = await deps.authenticate(ctx.request.headers);
-    } catch (err) {
-      if (isFortressError(err) && err.code === "unauthenticated") return null;
-      throw err;
-    }
-    if (session && !(await sessions.find(principal, session.id))) return null;
-    const tools = await allowedTools(await deps.db(), principal, ctx.meta.clientIp, deps.allowedResources);
-    return listFingerprint(tools);
+    return streams.sessionStream(ctx, session);
   }
 
   // DELETE: the client ends its session.
