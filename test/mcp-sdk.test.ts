@@ -156,6 +156,54 @@ describe("MCP endpoint with the official SDK client", () => {
     }
   });
 
+  it("fails closed when the policy engine or the redaction cannot answer", async () => {
+    const { FortressError } = await import("@/lib/errors");
+    const broken = await serve(
+      testHandler({
+        policy,
+        overrides: {
+          authorize: async () => {
+            throw new FortressError("unavailable", "Policy store unavailable");
+          },
+        },
+      }),
+    );
+    const noRedaction = await serve(
+      testHandler({
+        policy,
+        overrides: {
+          redact: () => {
+            throw new Error("engine down");
+          },
+        },
+      }),
+    );
+    try {
+      const connectTo = async (url: string) => {
+        const c = new Client({ name: "sdk-test", version: "1.0.0" });
+        await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/v1/mcp`), { requestInit: { headers: { "x-api-key": org.key } } }));
+        return c;
+      };
+      const before = vendor.requests.length;
+      const a = await connectTo(broken.url);
+      const denied = await a.callTool({ name: "zendesk__list_tickets", arguments: {} }).catch((e) => e);
+      expect(denied.code).toBe(-32603);
+      expect(denied.message).toContain("Policy engine unavailable");
+      expect(vendor.requests.length).toBe(before); // nothing ran
+      await a.close();
+
+      const b = await connectTo(noRedaction.url);
+      const withheld = await b.callTool({ name: "zendesk__list_tickets", arguments: {} }).catch((e) => e);
+      expect(withheld.code).toBe(-32603);
+      expect(withheld.message).toContain("PII redaction unavailable");
+      expect(JSON.stringify(withheld)).not.toContain("jane.doe@customer.example");
+      await b.close();
+    } finally {
+      await broken.close();
+      await noRedaction.close();
+    }
+  });
+
   it("sends notifications/tools/list_changed on the GET stream when the caller's list changes, not otherwise", async () => {
     const { client } = await connect();
     const seen: number[] = [];
