@@ -117,3 +117,22 @@ describe("approval workflows", () => {
     expect(org.id).toBeTruthy();
   });
 });
+
+describe("guarded redaction", () => {
+  it("switching PII redaction off waits for a second admin; switching it on does not", async () => {
+    const { PUT: putRedaction, GET: getRedactionRoute } = await import("@/app/api/v1/redaction/route");
+    const { org, token } = await newOrg("Redaction");
+    const admin2 = await addMember(org.id, "admin");
+    await call(putSettings, { token, method: "PUT", body: { guarded_changes: ["redaction.disable"] } });
+    const off = await call(putRedaction, { token, method: "PUT", body: { email: false, phone: true, ssn: true, creditCard: true, custom: [] } });
+    expect(off.status, off.text).toBe(202);
+    expect(off.json.pending_approval.summary).toBe("Disable PII redaction of email");
+    expect((await call(getRedactionRoute, { token })).json.org.email).toBe(true);
+    const ok = await call(decide, { token: admin2.token, method: "POST", params: { id: off.json.pending_approval.id, decision: "approve" } });
+    expect(ok.json.status).toBe("applied");
+    expect((await call(getRedactionRoute, { token })).json.org.email).toBe(false);
+    const on = await call(putRedaction, { token, method: "PUT", body: { email: true, phone: true, ssn: true, creditCard: true, custom: [] } });
+    expect(on.status).toBe(200);
+    expect((await call(putRedaction, { token, method: "PUT", body: { credit_card: false } })).status).toBe(400);
+  });
+});

@@ -5,6 +5,7 @@ import { createConnection } from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as stream } from "@/app/api/v1/traffic/stream/route";
 import { TrafficBus } from "@/lib/traffic/bus";
+import { trafficStream } from "@/lib/traffic/sse";
 import { publishTraffic, trafficBus, type TrafficEvent } from "@/lib/traffic";
 import { newOrg } from "./helpers";
 
@@ -67,6 +68,63 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
     expect(onA).toEqual([sent]); // delivered locally, not echoed back a second time
     expect(onB).toHaveLength(1);
     expect(onOther).toEqual([]);
+  });
+
+  it("a browser's SSE stream on instance B shows an event published on instance A within 1 s", async () => {
+    const a = new TrafficBus({ redisUrl: REDIS });
+    const b = new TrafficBus({ redisUrl: REDIS });
+    buses.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const orgId = randomUUID();
+    const ac = new AbortController();
+    const ctx = { orgId } as unknown as Parameters<typeof trafficStream>[0];
+    const res = trafficStream(ctx, new Request("http://b.local/api/v1/traffic/stream", { signal: ac.signal }), b);
+    const reader = res.body!.getReader();
+    expect(await readUntil(reader, "connected redis")).toContain("connected redis");
+    const started = performance.now();
+    a.publish(event(orgId, { target: "zendesk__delete_ticket", requestId: "req-on-a" }));
+    const text = await readUntil(reader, "req-on-a", 1000);
+    expect(text).toContain("req-on-a");
+    expect(performance.now() - started).toBeLessThan(1000);
+    ac.abort();
+    await reader.cancel().catch(() => {});
+  });
+});
+
+const PG = "postgres://postgres@127.0.0.1:5432/postgres";
+const pgUp = await new Promise<boolean>((resolve) => {
+  const s = createConnection({ host: "127.0.0.1", port: 5432 }, () => {
+    s.end();
+    resolve(true);
+  });
+  s.on("error", () => resolve(false));
+  s.setTimeout(500, () => {
+    s.destroy();
+    resolve(false);
+  });
+});
+
+describe.skipIf(!pgUp)("traffic across two instances (Postgres LISTEN/NOTIFY, no Redis)", () => {
+  it("an event published on instance A reaches instance B within 1 s, once", async () => {
+    const a = new TrafficBus({ postgresUrl: PG });
+    const b = new TrafficBus({ postgresUrl: PG });
+    buses.push(a, b);
+    expect(b.mode).toBe("postgres");
+    const org = randomUUID();
+    const onB: TrafficEvent[] = [];
+    const onA: TrafficEvent[] = [];
+    b.subscribe(org, (e) => onB.push(e));
+    a.subscribe(org, (e) => onA.push(e));
+    await Promise.all([a.ready(), b.ready()]);
+    const sent = event(org, { product: "pat", target: "claude-opus-4", reason: "Model not in allowlist for key: prod-support" });
+    const started = performance.now();
+    a.publish(sent);
+    while (onB.length === 0 && performance.now() - started < 1000) await new Promise((r) => setTimeout(r, 5));
+    expect(onB).toEqual([sent]);
+    expect(performance.now() - started).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(onA).toEqual([sent]);
+    expect(onB).toHaveLength(1);
   });
 });
 

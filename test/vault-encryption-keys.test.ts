@@ -5,14 +5,14 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET, PUT } from "@/app/api/v1/encryption-keys/route";
 import { POST as TEST } from "@/app/api/v1/encryption-keys/test/route";
-import { auditEvents, changeLog, orgKeySettings, organisations } from "@/db/schema";
+import { auditEvents, changeLog, memberships, orgKeySettings, organisations } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { storeSecret, withSecret } from "@/lib/vault";
 import { migrateToCustomerKeys } from "@/lib/vault/rewrap";
 import { startFakeKms, type FakeKms } from "./fakes/aws-kms";
-import { call, newOrg } from "./helpers";
+import { call, newOrg, tokenFor } from "./helpers";
 
 let kms: FakeKms;
 beforeAll(async () => {
@@ -155,6 +155,23 @@ describe("/api/v1/encryption-keys", () => {
     expect(await withSecret({ orgId: org.id, secretId: before.id }, "connector", (p) => p.toString(), { actor: SYSTEM_ACTOR })).toBe("pre-upgrade-token-0123");
     expect(kms.calls.filter((c) => c.target === "TrentService.Decrypt").length).toBe(decrypts + 1);
     expect((await migrateToCustomerKeys(db)).processed).toBe(0);
+  });
+
+  it("needs a session; auditors read, only owners and admins change or test; members see nothing", async () => {
+    const { org, token } = await newOrg();
+    const db = await getDb();
+    const roles: Record<string, string> = {};
+    for (const role of ["auditor", "member"] as const) {
+      const other = await newOrg(`${role} home`);
+      await db.insert(memberships).values({ orgId: org.id, userId: other.user.id, consoleRole: role });
+      roles[role] = await tokenFor(other.user.id, org.id, other.email);
+    }
+    expect((await call(GET, { path })).status).toBe(401);
+    expect((await call(GET, { token: roles.auditor, path })).status).toBe(200);
+    expect((await call(PUT, { token: roles.auditor, path, method: "PUT", body: { kind: "local" } })).status).toBe(403);
+    expect((await call(TEST, { token: roles.auditor, path: `${path}/test`, method: "POST" })).status).toBe(403);
+    expect((await call(GET, { token: roles.member, path })).status).toBe(403);
+    expect((await call(PUT, { token, path, method: "PUT", body: { kind: "local" } })).status).toBe(200);
   });
 
   it("Zero Trust accepts only an external key service", async () => {

@@ -3,4 +3,5 @@
 import "../evidence/org";
 import "../evidence/settings";
 import "./api-key-revoke";
+import "./redaction-disable";
 import "../webhooks/endpoints";

@@ -137,9 +137,10 @@ export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<
 async function refuse(db: DbOrTx, err: unknown, base: Omit<VaultAuditInput, "decision">): Promise<unknown> {
   const known = isFortressError(err) ? err : err instanceof KeyProviderError ? unavailable(err) : null;
   if (!known && !(err instanceof Error && err.name === "BlobError")) {
-    // A database error or a bug: still audited, still fails closed, details in the log only.
+    // A database error or a bug: still audited (if the database lets us), still fails closed, with
+    // the details in the log only.
     await auditRefusal(db, { ...base, decision: "deny", reason: "internal error", metadata: { failure: "internal" } });
-    return err;
+    return new FortressError("unavailable", "Credential vault unavailable", { cause: err, details: { failure: "internal" } });
   }
   const fe = known ?? unavailable(asProviderError(err));
   const cause = fe.cause;
@@ -255,14 +256,21 @@ export async function withSecret<T>(
     throw new FortressError("unavailable", "Credential vault unavailable", { cause: err });
   }
   const base = { orgId: ref.orgId, secretId: ref.secretId, actor: ctx.actor, meta: ctx.meta, product: ctx.product, purpose };
-  const [found] = UUID.test(ref.secretId) && UUID.test(ref.orgId)
-    ? await db
-        .select({ secret: vaultSecrets, tier: organisations.tier, settings: orgKeySettings })
-        .from(vaultSecrets)
-        .innerJoin(organisations, eq(organisations.id, vaultSecrets.orgId))
-        .leftJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
-        .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
-    : [];
+  const lookup = async () =>
+    UUID.test(ref.secretId) && UUID.test(ref.orgId)
+      ? db
+          .select({ secret: vaultSecrets, tier: organisations.tier, settings: orgKeySettings })
+          .from(vaultSecrets)
+          .innerJoin(organisations, eq(organisations.id, vaultSecrets.orgId))
+          .leftJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
+          .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
+      : Promise.resolve([]);
+  let found: Awaited<ReturnType<typeof lookup>>[number] | undefined;
+  try {
+    [found] = await lookup();
+  } catch (err) {
+    throw new FortressError("unavailable", "Credential vault unavailable", { cause: err });
+  }
   if (!found || !found.secret.blob) {
     if (UUID.test(ref.orgId)) await auditRefusal(db, { ...base, secretId: UUID.test(ref.secretId) ? ref.secretId : undefined, action: "vault.secret.use_refused", decision: "deny", reason: "Secret not found", metadata: { failure: "not_found" } });
     throw new FortressError("not_found", "Secret not found");
