@@ -2,6 +2,7 @@
 // the fake directly (same keep-alive undici pool), at concurrency 1 and 20. Fortress's part is
 // argument validation, SSRF preflight, the vault (withSecret: lookup, decrypt, audited use) and the
 // connector's own request building. Embedded PGlite, in-process; run: npm run bench connectors
+export {};
 process.env.FORTRESS_DATA_DIR = "memory://"; // DATABASE_URL (if set) wins: real Postgres
 process.env.FORTRESS_LOG_LEVEL = "silent";
 process.env.FORTRESS_OUTBOUND_ALLOW = "127.0.0.1/32";

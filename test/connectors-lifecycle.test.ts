@@ -200,6 +200,20 @@ describe("connector admin API", () => {
     expect(ch.before).toMatchObject({ slug: "zendesk_support" });
   });
 
+  it("shows the Policy Radar roles that allow its actions", async () => {
+    const { org, token } = await newOrg();
+    const c = (await api.create(token, body())).json;
+    expect(c.roles).toEqual([]);
+    const { createRole } = await import("@/lib/policy");
+    const db = await getDb();
+    const actor = { type: "system" as const, id: null, label: "test" };
+    await createRole(db, org.id, { name: "Support Agent", grants: [{ resource: { kind: "connector_action", connectorId: c.id, action: "get_ticket" }, effect: "allow" }, { resource: { kind: "connector_action", connectorId: c.id, action: "list_tickets" }, effect: "allow" }] }, { actor });
+    await createRole(db, org.id, { name: "Contractor", grants: [{ resource: { kind: "connector_action", connectorId: c.id, action: "delete_ticket" }, effect: "deny" }] }, { actor });
+    const got = await api.get(token, c.id);
+    expect(got.json.roles.map((r: any) => r.name)).toEqual(["Support Agent"]);
+    expect((await api.list(token)).json.data[0].roles.map((r: any) => r.name)).toEqual(["Support Agent"]);
+  });
+
   it("tells onConnectorsChanged listeners", async () => {
     const { org, token } = await newOrg();
     const seen: string[] = [];

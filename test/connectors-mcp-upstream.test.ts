@@ -50,8 +50,15 @@ describe("upstream MCP connector", () => {
       const r2 = await runAction(org.id, user.id, c.id, "delete_file", { path: "/tmp/x" });
       expect(r2.content[0].text).toContain("deleteFile ok");
       expect(up.calls.at(-1)).toEqual({ name: "deleteFile", arguments: { path: "/tmp/x" } });
+      // A stream that carries a notification first and stays open after the answer: read, not awaited.
+      up.holdOpen = true;
+      const started = Date.now();
+      const r3 = await runAction(org.id, user.id, c.id, "get_weather", { city: "Lima" });
+      expect(r3.structuredContent).toEqual({ ok: true, args: { city: "Lima" } });
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       up.useSse = false;
+      up.holdOpen = false;
     }
     // An upstream tool error is a tool error, passed on.
     const failed = await runAction(org.id, user.id, c.id, "fail", {});

@@ -49,6 +49,26 @@ describe("OpenAPI import", () => {
   });
 });
 
+describe("OpenAPI auth schemes", () => {
+  it("bearer and basic credentials go where the security scheme says", async () => {
+    const { startFake } = await import("./fakes/http");
+    const seen: string[] = [];
+    const f = await startFake((req) => {
+      seen.push(String(req.headers.authorization));
+      return { status: 200, body: { ok: true } };
+    });
+    try {
+      const { direct } = await import("./connectors-helpers");
+      const binding = { method: "GET", path: "/ping/{id}", params: [{ name: "id", in: "path", arg: "id" }, { name: "q", in: "query", arg: "q" }], body: false, bodyRequired: false };
+      await direct("openapi", { base_url: f.url, auth: { type: "bearer" } }, { token: "bearer-tok-123" }, "ping", { id: "a/b", q: "x y" }, binding);
+      await direct("openapi", { base_url: f.url, auth: { type: "basic" }, username: "svc" }, { password: "pw-123456" }, "ping", { id: "1" }, binding);
+      expect(seen).toEqual(["Bearer bearer-tok-123", `Basic ${Buffer.from("svc:pw-123456").toString("base64")}`]);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe("OpenAPI connector", () => {
   it("exposes the chosen operations and calls them with the vault's API key", async () => {
     const { org, user, token } = await newOrg();

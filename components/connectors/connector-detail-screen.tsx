@@ -300,6 +300,20 @@ export function ConnectorDetailScreen({ id }: { id: string }) {
               <div>{c.last_tested_at ? formatRelative(c.last_tested_at) : "Never"}</div>
             </div>
             <div className="sm:col-span-2">
+              <div className="text-muted-foreground">Roles using it</div>
+              <div>
+                {c.roles.length ? (
+                  c.roles.map((r) => (
+                    <Link key={r.id} href="/policy/roles" className="mr-2 underline-offset-4 hover:underline">
+                      {r.name}
+                    </Link>
+                  ))
+                ) : (
+                  <span className="text-muted-foreground">No role allows its actions yet: grant them in Policy Radar.</span>
+                )}
+              </div>
+            </div>
+            <div className="sm:col-span-2">
               <div className="text-muted-foreground">Configuration</div>
               <code className="text-xs break-all">{JSON.stringify(Object.fromEntries(Object.entries(c.config).filter(([k]) => k !== "auth")))}</code>
             </div>

@@ -15,7 +15,7 @@ import { AddConnectorDialog } from "./add-connector-dialog";
 import { useConnectors } from "./queries";
 import { StatusBadge } from "./status-badge";
 
-const COLUMNS = 6;
+const COLUMNS = 7;
 
 export function ConnectorsScreen() {
   const { role } = useIdentity();
@@ -37,6 +37,7 @@ export function ConnectorsScreen() {
               <TableHead>Connector</TableHead>
               <TableHead>Status</TableHead>
               <TableHead className="hidden sm:table-cell">Tools exposed</TableHead>
+              <TableHead className="hidden xl:table-cell">Roles using it</TableHead>
               <TableHead className="hidden md:table-cell">Credential</TableHead>
               <TableHead className="hidden lg:table-cell">Last tested</TableHead>
               <TableHead className="hidden lg:table-cell">Added</TableHead>
@@ -73,6 +74,15 @@ export function ConnectorsScreen() {
                         {c.tools.pending_approval} awaiting approval
                       </Badge>
                     ) : null}
+                  </TableCell>
+                  <TableCell className="hidden max-w-48 xl:table-cell">
+                    {c.roles.length ? (
+                      <span className="truncate text-xs" title={c.roles.map((r) => r.name).join(", ")}>
+                        {c.roles.map((r) => r.name).join(", ")}
+                      </span>
+                    ) : (
+                      <span className="text-xs text-muted-foreground">No role yet</span>
+                    )}
                   </TableCell>
                   <TableCell className="hidden md:table-cell">
                     {c.credential ? (

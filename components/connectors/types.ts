@@ -34,6 +34,7 @@ export interface Connector {
   last_tested_at: string | null;
   last_error: string | null;
   tools: { total: number; exposed: number; pending_approval: number };
+  roles: { id: string; name: string }[];
   allowed_actions: LifecycleAction[];
   created_at: string;
   updated_at: string;

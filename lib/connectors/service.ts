@@ -5,7 +5,7 @@
 // credential — and every status rule comes from lib/connectors/lifecycle.ts.
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { connectorActions, connectors, type ConnectorStatus } from "@/db/schema";
+import { connectorActions, connectors, roleGrants, roles, type ConnectorStatus } from "@/db/schema";
 import { recordAuditEvent, recordChange } from "../audit/record";
 import type { Tx } from "../db";
 import { FortressError, notFound } from "../errors";
@@ -93,6 +93,8 @@ export interface ConnectorView {
   last_tested_at: string | null;
   last_error: string | null;
   tools: { total: number; exposed: number; pending_approval: number };
+  /** Policy Radar roles that allow at least one of this connector's actions. */
+  roles: { id: string; name: string }[];
   allowed_actions: readonly LifecycleAction[];
   created_at: string;
   updated_at: string;
@@ -128,7 +130,26 @@ function credentialView(m: SecretMetadata | null, now = Date.now()): ConnectorVi
   };
 }
 
-function view(c: ConnectorRow, counts: Counts, secret: SecretMetadata | null): ConnectorView {
+type RoleRef = { id: string; name: string };
+
+async function rolesUsing(ctx: AdminContext, ids: string[]): Promise<Map<string, RoleRef[]>> {
+  const out = new Map<string, RoleRef[]>();
+  if (ids.length === 0) return out;
+  const rows = await ctx.db
+    .selectDistinct({ connectorId: roleGrants.connectorId, id: roles.id, name: roles.name })
+    .from(roleGrants)
+    .innerJoin(roles, and(eq(roles.id, roleGrants.roleId), eq(roles.orgId, roleGrants.orgId)))
+    .where(and(eq(roleGrants.orgId, ctx.orgId), eq(roleGrants.kind, "connector_action"), eq(roleGrants.effect, "allow"), sql`${roleGrants.connectorId} in ${ids}`))
+    .orderBy(asc(roles.name));
+  for (const r of rows) {
+    const list = out.get(r.connectorId!) ?? [];
+    list.push({ id: r.id, name: r.name });
+    out.set(r.connectorId!, list);
+  }
+  return out;
+}
+
+function view(c: ConnectorRow, counts: Counts, secret: SecretMetadata | null, roleList: RoleRef[] = []): ConnectorView {
   return {
     id: c.id,
     type: c.type,
@@ -143,6 +164,7 @@ function view(c: ConnectorRow, counts: Counts, secret: SecretMetadata | null): C
     last_tested_at: c.lastTestedAt?.toISOString() ?? null,
     last_error: c.lastError,
     tools: { total: counts.total, exposed: counts.exposed, pending_approval: counts.pending },
+    roles: roleList,
     allowed_actions: LIFECYCLE[c.status],
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),
@@ -222,7 +244,8 @@ async function load(ctx: AdminContext, id: string, tx?: Tx): Promise<ConnectorRo
 
 async function viewOf(ctx: AdminContext, c: ConnectorRow): Promise<ConnectorView> {
   const cts = await counts(ctx, [c.id]);
-  return view(c, cts.get(c.id) ?? { total: 0, exposed: 0, pending: 0 }, await metadata(ctx, c));
+  const rl = await rolesUsing(ctx, [c.id]);
+  return view(c, cts.get(c.id) ?? { total: 0, exposed: 0, pending: 0 }, await metadata(ctx, c), rl.get(c.id));
 }
 
 export function listTypes() {
@@ -237,9 +260,10 @@ export async function listConnectors(ctx: AdminContext, query: z.infer<typeof ZC
   const rows = await ctx.db.select().from(connectors).where(and(...where)).orderBy(desc(connectors.createdAt), desc(connectors.id)).limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const cts = await counts(ctx, page.map((r) => r.id));
+  const rl = await rolesUsing(ctx, page.map((r) => r.id));
   const metas = new Map<string, SecretMetadata | null>();
   for (const r of page) metas.set(r.id, await metadata(ctx, r));
-  return toPage(rows, query.limit, (r) => view(r, cts.get(r.id) ?? { total: 0, exposed: 0, pending: 0 }, metas.get(r.id) ?? null));
+  return toPage(rows, query.limit, (r) => view(r, cts.get(r.id) ?? { total: 0, exposed: 0, pending: 0 }, metas.get(r.id) ?? null, rl.get(r.id)));
 }
 
 export async function getConnector(ctx: AdminContext, id: string): Promise<ConnectorView> {
@@ -531,7 +555,8 @@ async function runTest(ctx: AdminContext, c: ConnectorRow, action: LifecycleActi
     if (before.status === "KILLED") throw new FortressError("conflict", "The connector was killed while it was being tested");
     if (okNow && tools) {
       const [{ n }] = await tx.select({ n: sql<number>`count(*)::int` }).from(connectorActions).where(eq(connectorActions.connectorId, c.id));
-      summary = await syncUpstream(tx, before, tools, Number(n) === 0);
+      // Trust on first use only for a brand-new connector: tools that appear later are held back.
+      summary = await syncUpstream(tx, before, tools, Number(n) === 0 && before.status === "PENDING");
     }
     const [after] = await tx
       .update(connectors)

@@ -19,6 +19,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Send the body as is (already serialised). */
   rawBody?: string;
+  /** Write the body but leave the response open (streams a server keeps open). */
+  keepOpen?: boolean;
 }
 
 export type FakeHandler = (req: FakeRequest, fake: Fake) => FakeReply | Promise<FakeReply>;
@@ -52,6 +54,10 @@ function send(res: ServerResponse, reply: FakeReply) {
     headers["content-type"] ??= "application/json; charset=utf-8";
   }
   res.writeHead(reply.status, headers);
+  if (reply.keepOpen) {
+    res.write(payload ?? "");
+    return;
+  }
   res.end(payload);
 }
 

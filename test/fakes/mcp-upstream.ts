@@ -18,6 +18,8 @@ export interface McpFake extends Fake {
   calls: Array<{ name: string; arguments: unknown }>;
   useSse: boolean;
   sessions: Set<string>;
+  /** SSE: send a notification first and keep the stream open after the response (as servers may). */
+  holdOpen: boolean;
 }
 
 export async function startMcpFake(): Promise<McpFake> {
@@ -59,7 +61,13 @@ export async function startMcpFake(): Promise<McpFake> {
   function reply(id: unknown, result: unknown, headers: Record<string, string> = {}, error?: { code: number; message: string }): FakeReply {
     const payload = { jsonrpc: "2.0", id, ...(error ? { error } : { result }) };
     if (fake.useSse) {
-      return { status: 200, headers: { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache" }, rawBody: `event: message\ndata: ${JSON.stringify(payload)}\n\n` };
+      const note = fake.holdOpen ? `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "working" } })}\n\n` : "";
+      return {
+        status: 200,
+        headers: { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache" },
+        rawBody: `${note}event: message\ndata: ${JSON.stringify(payload)}\n\n`,
+        keepOpen: fake.holdOpen,
+      };
     }
     return { status: 200, headers, body: payload };
   }
@@ -71,6 +79,7 @@ export async function startMcpFake(): Promise<McpFake> {
   ];
   fake.calls = [];
   fake.useSse = false;
+  fake.holdOpen = false;
   fake.sessions = new Set();
   return fake;
 }

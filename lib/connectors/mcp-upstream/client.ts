@@ -39,26 +39,57 @@ export function forgetUpstreamSessions(): void {
 
 let nextId = 1;
 
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+function parseEvent(event: string, id: number): any | undefined {
+  const data = event
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith("data:"))
+    .map((l) => l.slice(5).replace(/^ /, ""))
+    .join("\n");
+  if (!data) return undefined;
+  try {
+    const msg = JSON.parse(data);
+    if (msg && msg.id === id && ("result" in msg || "error" in msg)) return msg;
+  } catch {
+    // not JSON: skip
+  }
+  return undefined;
+}
+
 async function readRpcResponse(response: Awaited<ReturnType<typeof safeFetch>>, id: number): Promise<any> {
   const type = (response.headers.get("content-type") ?? "").toLowerCase();
-  const text = await response.text();
-  if (type.includes("text/event-stream")) {
-    for (const event of text.split(/\r?\n\r?\n/)) {
-      const data = event
-        .split(/\r?\n/)
-        .filter((l) => l.startsWith("data:"))
-        .map((l) => l.slice(5).replace(/^ /, ""))
-        .join("\n");
-      if (!data) continue;
-      try {
-        const msg = JSON.parse(data);
-        if (msg && msg.id === id && ("result" in msg || "error" in msg)) return msg;
-      } catch {
-        // not JSON: skip
+  if (type.includes("text/event-stream") && response.body) {
+    // Read events as they come and stop at our response: a server may keep the stream open after it.
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (value) {
+          size += value.byteLength;
+          if (size > MAX_RESPONSE_BYTES) throw new ConnectorError("Upstream MCP server answer is too large", { transient: false });
+          buffer += decoder.decode(value, { stream: true });
+        }
+        if (done) buffer += "\n\n";
+        let cut: RegExpExecArray | null;
+        while ((cut = /\r?\n\r?\n/.exec(buffer))) {
+          const event = buffer.slice(0, cut.index);
+          buffer = buffer.slice(cut.index + cut[0].length);
+          const msg = parseEvent(event, id);
+          if (msg) return msg;
+        }
+        if (done) break;
       }
+    } finally {
+      await reader.cancel().catch(() => {});
     }
     throw new ConnectorError("Upstream MCP server closed the stream without answering", { transient: true });
   }
+  const text = await response.text();
+  if (text.length > MAX_RESPONSE_BYTES) throw new ConnectorError("Upstream MCP server answer is too large", { transient: false });
   try {
     const msg = JSON.parse(text);
     const found = Array.isArray(msg) ? msg.find((m) => m?.id === id) : msg;

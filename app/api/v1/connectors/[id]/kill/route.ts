@@ -5,7 +5,8 @@ import { readJson } from "@/lib/http/body";
 
 // POST /api/v1/connectors/{id}/kill – kill switch (ACTIVE → KILLED); body {"reason"} optional
 export const POST = adminRoute("org:write", async (ctx, request, { id }) => {
-  const hasBody = request.headers.get("content-type") !== null || Number(request.headers.get("content-length") ?? 0) > 0;
-  const input = hasBody ? await readJson(request, ZKillConnector) : {};
+  const declared = request.headers.get("content-length");
+  const empty = declared === "0" || (!request.body && declared === null) || (declared === null && request.headers.get("content-type") === null);
+  const input = empty ? {} : await readJson(request, ZKillConnector);
   return json(await killConnector(ctx, id, input));
 });
