@@ -125,4 +125,21 @@ describe("MCP sessions across instances", () => {
     const onA = await fetch(`${serverA.url}/v1/mcp`, { method: "POST", headers: h, body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "ping" }) });
     expect(onA.status).toBe(404);
   });
+
+  it("a session idle for more than 24 h is over (404); the row keeps its metadata", async () => {
+    const init = await fetch(`${serverA.url}/v1/mcp`, {
+      method: "POST",
+      headers: mcpHeaders(org.key),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "idle", version: "1" } } }),
+    });
+    const sid = init.headers.get("mcp-session-id")!;
+    const db = await getDb();
+    await db.update(mcpSessions).set({ lastSeenAt: new Date(Date.now() - 25 * 3600 * 1000) }).where(eq(mcpSessions.id, sid));
+    const late = await fetch(`${serverB.url}/v1/mcp`, {
+      method: "POST",
+      headers: mcpHeaders(org.key, { "mcp-session-id": sid }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+    });
+    expect(late.status).toBe(404);
+  });
 });
