@@ -7,7 +7,8 @@
 //             → PII redaction → response. Stateless 2026-07-28 requests, and legacy session requests.
 // At concurrency 1 and 50. Prints latency p50/p99 per phase, added latency (fortress − direct) and
 // the throughput ratio. Target: added p50 ≤ 2 ms at concurrency 1.
-// Database: PGlite in memory unless DATABASE_URL is set. Flags: --seconds=N per phase (default 4).
+// Database: PGlite in memory unless DATABASE_URL is set (then use a fresh database: the vault keys it
+// stores are wrapped by this process's master key). Flags: --seconds=N per phase (default 4).
 import { summarise } from "./_stats";
 
 process.env.FORTRESS_DATA_DIR = process.env.DATABASE_URL ? (process.env.FORTRESS_DATA_DIR ?? "memory://") : "memory://";
