@@ -7,3 +7,4 @@ export * from "./pat-keys";
 export * from "./policy";
 export * from "./vault";
 export * from "./evidence";
+export * from "./mcp";
