@@ -59,6 +59,8 @@ export default defineConfig({
       FORTRESS_DATA_DIR: process.env.FORTRESS_E2E_DATA_DIR,
       FORTRESS_SIGNUP: "open",
       FORTRESS_LOG_LEVEL: "warn",
+      // The feed spec points a connector at a local stand-in vendor over plain http.
+      FORTRESS_OUTBOUND_ALLOW: "127.0.0.1/32",
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: "",
       REDIS_URL: "",

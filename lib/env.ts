@@ -47,6 +47,9 @@ const ZEnv = z.object({
   // Comma-separated CIDRs that outbound calls may reach although they are not public (self-hosted
   // private upstreams; local fakes in tests). Plain http is accepted only to these.
   FORTRESS_OUTBOUND_ALLOW: cidrList,
+  // Connectors: consecutive vendor failures (unreachable, 5xx, bad credentials) before a connector
+  // goes OFFLINE (circuit breaker); a successful Test/Retry brings it back.
+  FORTRESS_CONNECTOR_BREAKER_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
   // Zero Trust: how long a data key unwrapped by the customer's external key service (XKS) stays in
   // memory before it is zeroed; 0 disables the session cache (every use asks the key service).
   FORTRESS_XKS_SESSION_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),

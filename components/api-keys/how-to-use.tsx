@@ -44,8 +44,16 @@ export function HowToUse() {
         {mcp ? (
           <Snippet
             title="MCP clients"
-            hint="Send the key in the x-api-key header of every request."
-            code={`x-api-key: fk_live_…`}
+            hint="Point any Streamable HTTP MCP client at this endpoint and send the key in the x-api-key header."
+            code={`{
+  "mcpServers": {
+    "fortress": {
+      "type": "http",
+      "url": "${origin}/v1/mcp",
+      "headers": { "x-api-key": "fk_live_…" }
+    }
+  }
+}`}
           />
         ) : null}
         {pat ? (

@@ -1,5 +1,5 @@
 import type { LucideIcon } from "lucide-react";
-import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, RadarIcon, ScrollTextIcon, SettingsIcon } from "lucide-react";
+import { ActivityIcon, LayoutDashboardIcon, ListChecksIcon, RadarIcon, ScrollTextIcon, SettingsIcon, VaultIcon } from "lucide-react";
 
 export interface NavItem {
   label: string;
@@ -16,6 +16,7 @@ export const NAV: NavItem[] = [
   { label: "Status Board", href: "/", icon: LayoutDashboardIcon },
   { label: "Policy Radar", href: "/policy", icon: RadarIcon },
   { label: "Traffic Feed", href: "/traffic", icon: ActivityIcon },
+  { label: "Vault", href: "/vault", icon: VaultIcon },
   { label: "Change Log", href: "/change-log", icon: ListChecksIcon },
   { label: "Audit", href: "/audit", icon: ScrollTextIcon },
   { label: "Settings", href: "/settings", icon: SettingsIcon },

@@ -7,4 +7,5 @@ export * from "./pat-keys";
 export * from "./vault";
 export * from "./policy";
 export * from "./evidence";
+export * from "./mcp";
 export * from "./pat";

@@ -3,5 +3,6 @@
 import "../evidence/org";
 import "../evidence/settings";
 import "./api-key-revoke";
+import "../connectors/guarded";
 import "./redaction-disable";
 import "../webhooks/endpoints";

@@ -72,4 +72,14 @@ export interface ConnectorType {
   execute(call: ActionCall): Promise<ActionResult>;
   /** The read-only test call behind "Test Connection". Throws ConnectorError on failure. */
   test(call: Omit<ActionCall, "action" | "args">): Promise<void>;
+  /** Vault credential type ("api_token", "oauth_token", "github_app"…), shown with the secret's metadata. */
+  credentialType?: string;
+  /**
+   * The URL this connector calls, from its configuration. Checked against the SSRF rules before the
+   * vault is asked for the credential, so a connector pointed at an internal address never decrypts it.
+   * Throws ConnectorError when the configuration is unusable.
+   */
+  endpoint?(config: Record<string, unknown>): string;
+  /** Checks non-secret configuration at save time; returns the normalised config or throws ConnectorError. */
+  validateConfig?(config: Record<string, unknown>): Record<string, unknown>;
 }

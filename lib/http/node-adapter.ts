@@ -1,0 +1,82 @@
+// Serves a Web-standard handler (Request → Response) from node:http, streaming both ways. Used by the
+// MCP tests and benchmark to put a real HTTP server (real sockets, real SSE) in front of a gateway
+// without Next.js. Like scripts/server.ts it stamps the socket's peer address into x-fortress-peer.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { PEER_HEADER } from "./client-ip";
+
+export type WebHandler = (request: Request) => Promise<Response>;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export function nodeListener(handler: WebHandler): http.RequestListener {
+  return async (req, res) => {
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    try {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || name === PEER_HEADER) continue;
+        headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      }
+      headers.set(PEER_HEADER, req.socket.remoteAddress ?? "");
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+        method: req.method,
+        headers,
+        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+        signal: abort.signal,
+        // @ts-expect-error -- Node's fetch needs duplex for streamed request bodies
+        duplex: "half",
+      });
+      const response = await handler(request);
+      const outHeaders: Record<string, string> = {};
+      response.headers.forEach((v, k) => (outHeaders[k] = v));
+      // Answered before the request body was read (e.g. 413): close the connection afterwards rather
+      // than leave the client blocked writing a body nobody reads; drain what is in flight.
+      if (hasBody && !req.complete) {
+        outHeaders.connection = "close";
+        req.resume();
+      }
+      res.writeHead(response.status, outHeaders);
+      if (response.body) {
+        const reader = response.body.getReader();
+        abort.signal.addEventListener("abort", () => void reader.cancel().catch(() => {}), { once: true });
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (!res.write(value)) await new Promise((r) => res.once("drain", r));
+        }
+      }
+      res.end();
+    } catch {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end();
+    }
+  };
+}
+
+/** Listens on 127.0.0.1 and a free port. */
+export async function serve(handler: WebHandler): Promise<RunningServer> {
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, nodeListener(handler));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
