@@ -68,6 +68,8 @@ export const patRequests = pgTable(
     archiveStatus: text("archive_status", { enum: PAT_ARCHIVE_STATUSES }).notNull().default("none"),
     archiveKey: text("archive_key"),
     archiveSha256: text("archive_sha256"),
+    /** Service key version the sealed object depends on: keeps that version from retiring. */
+    archiveKeyVersion: integer("archive_key_version"),
     archiveError: text("archive_error"),
   },
   (t) => [

@@ -66,4 +66,5 @@ export interface UseContext {
  */
 export { storeSecret, rotateSecret, destroySecret, getSecretMetadata, withSecret, registerUseGuard } from "./secrets";
 export type { UseGuard, UseGuardInput } from "./secrets";
-export { sealObject, openObject, resealObject } from "./objects";
+export { sealObject, openObject, resealObject, sealedKeyVersion } from "./objects";
+export { registerKeyVersionHolder } from "./service-keys";

@@ -6,6 +6,7 @@
 import { SYSTEM_ACTOR } from "../context";
 import { getDb } from "../db";
 import { FortressError } from "../errors";
+import { parseBlob } from "./blob";
 import { asProviderError, openVerified, sealWith, verifyStored } from "./envelope";
 import { orgTierAndSettings, providerForKind, providerForStore } from "./org-keys";
 import { unavailable } from "./secrets";
@@ -66,6 +67,11 @@ export async function openObject<T>(input: ObjectRef & { blob: Buffer }, fn: (pl
   } finally {
     plaintext.fill(0);
   }
+}
+
+/** The service key version a sealed object depends on (its owner records it; see registerKeyVersionHolder). */
+export function sealedKeyVersion(blob: Buffer): number {
+  return parseBlob(blob).keyVersion;
 }
 
 /** Re-seals an object under the current service key version (archive owners call it before retirement). */

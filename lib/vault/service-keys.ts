@@ -223,6 +223,17 @@ export async function rotateServiceKey(
  * Retires every non-current version no blob needs any more (after the grace period), erasing its
  * key. Returns the versions retired.
  */
+/**
+ * Blobs kept outside vault_secrets (the PAT archive) name their service key version too. Their owner
+ * registers a counter here so that a version still needed by any of them is not retired: the archive
+ * stays readable for its whole retention, and the version retires once the last such object is purged.
+ */
+export type KeyVersionHolder = (db: Database, version: number) => Promise<number>;
+const holders = new Map<string, KeyVersionHolder>();
+export function registerKeyVersionHolder(name: string, count: KeyVersionHolder): void {
+  holders.set(name, count);
+}
+
 export async function retireDrainedVersions(db: Database, now = new Date(), graceMs = RETIRE_GRACE_MS): Promise<number[]> {
   const active = await activeVersion(db);
   if (!active || now.getTime() - active.createdAt.getTime() < graceMs) return [];
@@ -237,7 +248,9 @@ export async function retireDrainedVersions(db: Database, now = new Date(), grac
       .select({ n: count() })
       .from(orgKeySettings)
       .where(and(eq(orgKeySettings.credentialsKeyVersion, version), isNotNull(orgKeySettings.sealedCredentials)));
-    if (Number(secrets) + Number(configs) > 0) continue;
+    let held = Number(secrets) + Number(configs);
+    for (const holder of holders.values()) held += await holder(db, version);
+    if (held > 0) continue;
     await db
       .update(vaultServiceKeys)
       .set({ state: "retired", wrappedKey: null, retiredAt: now })

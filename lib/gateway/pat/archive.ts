@@ -116,7 +116,16 @@ export type OpenFn = typeof vault.openObject;
 
 export const sha256Hex = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
-async function stored(db: DbOrTx, orgId: string, requestId: string, key: string, sha: string, bytes: number, actorMeta: { requestId: string; clientIp: string | null }) {
+// An archived object keeps its service key version from retiring until the object's row is purged.
+vault.registerKeyVersionHolder("pat-archive", async (db, version) => {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(patRequests)
+    .where(and(eq(patRequests.archiveKeyVersion, version), sql`${patRequests.archiveStatus} <> 'none'`));
+  return Number(row?.n ?? 0);
+});
+
+async function stored(db: DbOrTx, orgId: string, requestId: string, key: string, sha: string, bytes: number, actorMeta: { requestId: string; clientIp: string | null }, keyVersion: number | null) {
   await (db as Tx).transaction(async (tx) => {
     await recordAuditEvent(tx, {
       orgId,
@@ -131,7 +140,7 @@ async function stored(db: DbOrTx, orgId: string, requestId: string, key: string,
     });
     await tx
       .update(patRequests)
-      .set({ archiveStatus: "stored", archiveKey: key, archiveSha256: sha, archiveError: null })
+      .set({ archiveStatus: "stored", archiveKey: key, archiveSha256: sha, archiveError: null, ...(keyVersion === null ? {} : { archiveKeyVersion: keyVersion }) })
       .where(and(eq(patRequests.orgId, orgId), eq(patRequests.id, requestId)));
   });
 }
@@ -139,8 +148,8 @@ async function stored(db: DbOrTx, orgId: string, requestId: string, key: string,
 export type ArchiveResult =
   | { status: "none" }
   | { status: "unsealed" }
-  | { status: "stored"; key: string; sha256: string }
-  | { status: "failed"; key: string; sha256: string; blob: Buffer };
+  | { status: "stored"; key: string; sha256: string; keyVersion: number }
+  | { status: "failed"; key: string; sha256: string; keyVersion: number; blob: Buffer };
 
 /**
  * Seals and writes one archive object. Never throws: the caller records the result (hash into the
@@ -156,12 +165,13 @@ export async function archiveExchange(record: ArchiveRecord, seal: SealFn): Prom
     return { status: "unsealed" };
   }
   const sha256 = sha256Hex(blob);
+  const keyVersion = vault.sealedKeyVersion(blob);
   try {
     await (await archiveStore()).put(key, blob);
-    return { status: "stored", key, sha256 };
+    return { status: "stored", key, sha256, keyVersion };
   } catch (err) {
     logger().warn({ err, requestId: record.request_id }, "pat archive: write failed, queued for retry");
-    return { status: "failed", key, sha256, blob };
+    return { status: "failed", key, sha256, keyVersion, blob };
   }
 }
 
@@ -197,7 +207,7 @@ export async function processArchiveRetries(limit = 20): Promise<{ stored: numbe
       try {
         const blob = Buffer.from(p.blob_b64, "base64");
         await store.put(p.object_key, blob);
-        await stored(tx, job.orgId, p.request_id, p.object_key, p.sha256, blob.length, { requestId: p.request_id, clientIp: null });
+        await stored(tx, job.orgId, p.request_id, p.object_key, p.sha256, blob.length, { requestId: p.request_id, clientIp: null }, vault.sealedKeyVersion(blob));
         await tx.update(outboxEvents).set({ status: "done", processedAt: new Date(), payload: { request_id: p.request_id } }).where(eq(outboxEvents.id, job.id));
         ok++;
       } catch (err) {

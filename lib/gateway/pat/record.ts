@@ -152,6 +152,7 @@ function rowValues(
     archiveStatus: o.archive?.status === "unsealed" ? "failed" : (o.archive?.status ?? "none"),
     archiveKey: o.archive && "key" in o.archive ? o.archive.key : null,
     archiveSha256: o.archive && "sha256" in o.archive ? o.archive.sha256 : null,
+    archiveKeyVersion: o.archive && "keyVersion" in o.archive ? o.archive.keyVersion : null,
     archiveError: o.archive?.status === "failed" ? "write failed; retrying" : o.archive?.status === "unsealed" ? "vault unavailable: the exchange could not be sealed" : null,
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "pat_requests" ADD COLUMN "archive_key_version" integer;
