@@ -6,10 +6,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as createKeyRoute } from "@/app/api/v1/api-keys/route";
 import { auditEvents, outboxEvents } from "@/db/schema";
+import { auditCommitter } from "@/lib/audit/gateway";
 import { getDb } from "@/lib/db";
 import { createMcpHandler } from "@/lib/gateway/mcp/handler";
 import { serve, type RunningServer } from "@/lib/http/node-adapter";
@@ -85,6 +86,23 @@ describe("MCP end to end (real policy, vault, connectors, redaction, audit)", ()
     const listed = await client.callTool({ name: "zendesk__list_tickets", arguments: {} });
     expect(listed.isError).toBeFalsy();
     expect(JSON.stringify(listed.structuredContent)).toContain("Ticket 1");
+    await client.close();
+  });
+
+  it("a read-only call makes its decision event and the credential use durable in one commit", async () => {
+    const client = await connect();
+    await client.callTool({ name: "zendesk__list_tickets", arguments: {} }); // warm caches
+    const stats = auditCommitter().stats;
+    const before = { batches: stats.batches, events: stats.events };
+    const r = await client.callTool({ name: "zendesk__list_tickets", arguments: {} });
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    expect(stats.events - before.events).toBe(2);
+    expect(stats.batches - before.batches).toBe(1);
+    // Both events are in the chain, next to each other: the vault's use, then the gateway's decision.
+    const db = await getDb();
+    const last = await db.select().from(auditEvents).where(eq(auditEvents.orgId, owner.org.id)).orderBy(desc(auditEvents.seq)).limit(2);
+    expect(last.map((e) => e.action).sort()).toEqual(["mcp.tools.call", "vault.secret.used"]);
+    expect(Math.abs(last[0].seq - last[1].seq)).toBe(1);
     await client.close();
   });
 

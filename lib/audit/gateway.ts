@@ -14,7 +14,7 @@ import { FortressError } from "../errors";
 import { logger } from "../log";
 import { enqueueEvent } from "../outbox/enqueue";
 import { publishTraffic, type TrafficEvent } from "../traffic";
-import { PLATFORM_CHAIN, recordAuditEvent, recordAuditEvents, type AuditEventInput } from "./record";
+import { appendAuditEvents, PLATFORM_CHAIN, recordAuditEvent, type AuditEventInput } from "./record";
 
 export interface GovernedAuditInput extends AuditEventInput {
   product: "mcp" | "pat";
@@ -51,7 +51,12 @@ export class AuditGroupCommitter {
       const q = this.queues.get(chain) ?? [];
       q.push({ input, resolve, reject });
       this.queues.set(chain, q);
-      if (!this.busy.has(chain)) void this.drain(chain);
+      // Started on the next microtask, not now: events appended back to back in one synchronous
+      // stretch (a request's decision and its credential use) land in the same commit.
+      if (!this.busy.has(chain)) {
+        this.busy.add(chain);
+        queueMicrotask(() => void this.drain(chain));
+      }
     });
   }
 
@@ -84,7 +89,7 @@ export class AuditGroupCommitter {
     }
     try {
       const ids = await db.transaction(async (tx) => {
-        const written = await recordAuditEvents(tx, batch.map((w) => w.input));
+        const written = await appendAuditEvents(tx, batch.map((w) => w.input));
         await enqueueDenials(tx, batch.map((w) => w.input), written);
         return written;
       });

@@ -142,54 +142,60 @@ export async function recordChange(db: DbOrTx, input: ChangeInput): Promise<{ id
  */
 export async function recordAuditEvents(db: DbOrTx, inputs: AuditEventInput[]): Promise<{ id: string; seq: number }[]> {
   if (inputs.length === 0) return [];
-  return inTransaction(db, async (tx) => {
-    const out: { id: string; seq: number }[] = new Array(inputs.length);
-    const byChain = new Map<string, number[]>();
-    inputs.forEach((input, i) => {
-      const chain = input.orgId ?? PLATFORM_CHAIN;
-      byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
-    });
-    // Chains locked in a fixed order, so two batches never wait on each other in a cycle.
-    for (const chain of [...byChain.keys()].sort()) {
-      // The head usually exists: lock it directly, create it only when missing (one round trip less).
-      const [existing] = await tx
-        .select()
-        .from(auditChainHeads)
-        .where(and(eq(auditChainHeads.chain, chain), eq(auditChainHeads.stream, "events")))
-        .for("update");
-      let { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
-      const rows = [];
-      for (const i of byChain.get(chain)!) {
-        const input = inputs[i];
-        const row = {
-          id: randomUUID(),
-          chain,
-          seq,
-          orgId: input.orgId,
-          occurredAt: input.occurredAt ?? new Date(),
-          product: input.product,
-          actorType: input.actor.type,
-          actorId: input.actor.id,
-          actorLabel: input.actor.label,
-          action: input.action,
-          resourceType: input.resourceType ?? null,
-          resourceId: input.resourceId ?? null,
-          decision: input.decision,
-          reason: input.reason ?? null,
-          latencyMs: input.latencyMs ?? null,
-          requestId: input.meta?.requestId ?? null,
-          clientIp: input.meta?.clientIp ?? null,
-          metadata: input.metadata ?? {},
-        };
-        const hash = chainHash(prevHash, row);
-        rows.push({ ...row, prevHash, hash });
-        out[i] = { id: row.id, seq };
-        prevHash = hash;
-        seq++;
-      }
-      await tx.insert(auditEvents).values(rows);
-      await advanceHead(tx, chain, "events", seq - 1, prevHash);
-    }
-    return out;
+  return inTransaction(db, (tx) => appendAuditEvents(tx, inputs));
+}
+
+/**
+ * recordAuditEvents for a transaction the caller owns and discards as a whole on failure (group
+ * commit): no savepoint, two round trips fewer on the hot path.
+ */
+export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[]): Promise<{ id: string; seq: number }[]> {
+  const out: { id: string; seq: number }[] = new Array(inputs.length);
+  const byChain = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    const chain = input.orgId ?? PLATFORM_CHAIN;
+    byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
   });
+  // Chains locked in a fixed order, so two batches never wait on each other in a cycle.
+  for (const chain of [...byChain.keys()].sort()) {
+    // The head usually exists: lock it directly, create it only when missing (one round trip less).
+    const [existing] = await tx
+      .select()
+      .from(auditChainHeads)
+      .where(and(eq(auditChainHeads.chain, chain), eq(auditChainHeads.stream, "events")))
+      .for("update");
+    let { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
+    const rows = [];
+    for (const i of byChain.get(chain)!) {
+      const input = inputs[i];
+      const row = {
+        id: randomUUID(),
+        chain,
+        seq,
+        orgId: input.orgId,
+        occurredAt: input.occurredAt ?? new Date(),
+        product: input.product,
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        actorLabel: input.actor.label,
+        action: input.action,
+        resourceType: input.resourceType ?? null,
+        resourceId: input.resourceId ?? null,
+        decision: input.decision,
+        reason: input.reason ?? null,
+        latencyMs: input.latencyMs ?? null,
+        requestId: input.meta?.requestId ?? null,
+        clientIp: input.meta?.clientIp ?? null,
+        metadata: input.metadata ?? {},
+      };
+      const hash = chainHash(prevHash, row);
+      rows.push({ ...row, prevHash, hash });
+      out[i] = { id: row.id, seq };
+      prevHash = hash;
+      seq++;
+    }
+    await tx.insert(auditEvents).values(rows);
+    await advanceHead(tx, chain, "events", seq - 1, prevHash);
+  }
+  return out;
 }

@@ -16,7 +16,7 @@ import type { Principal } from "../identity/principal";
 import { logger } from "../log";
 import { assertOutboundAllowed, OutboundBlockedError } from "../net/outbound";
 import { enqueueEvent } from "../outbox/enqueue";
-import { withSecret } from "../vault";
+import { withSecret, type AuditCompanion } from "../vault";
 import { getConnectorType } from "./catalog";
 import { notifyConnectorsChanged } from "./events";
 import { ConnectorError, type ActionResult, type ConnectorRef, type ConnectorType } from "./types";
@@ -32,6 +32,8 @@ export interface RunConnectorActionInput {
   requestId: string;
   clientIp?: string | null;
   signal?: AbortSignal;
+  /** The gateway's own audit event, committed together with the credential use (see UseContext). */
+  auditCompanion?: AuditCompanion;
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
@@ -112,6 +114,7 @@ export async function withConnectorCredential<T>(
   actor: Actor,
   meta: { requestId: string; clientIp: string | null },
   fn: (credential: Buffer) => Promise<T>,
+  companion?: AuditCompanion,
 ): Promise<T> {
   if (!c.secretId) throw new ConnectorError("This connector has no stored credential; rotate it to add one", { status: 401, transient: false });
   return withSecret(
@@ -125,7 +128,7 @@ export async function withConnectorCredential<T>(
         throw err;
       }
     },
-    { actor, meta },
+    { actor, meta, ...(companion ? { companion } : {}) },
   );
 }
 
@@ -222,6 +225,7 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
         signal: input.signal,
         requestId: input.requestId,
       }),
+      input.auditCompanion,
     );
     await recordSuccess(c);
     return result;

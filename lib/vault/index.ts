@@ -2,7 +2,7 @@
 // CONTRACT (seam shared by MCP Fortress, PAT Fortress, webhooks, posture): signatures here are stable.
 // Implementation: secrets.ts (store/rotate/destroy/use), objects.ts (sealObject/openObject),
 // envelope.ts + blob.ts (format), org-keys.ts (tier rules), service-keys.ts (key hierarchy).
-import type { Product } from "../audit/record";
+import type { AuditEventInput, Product } from "../audit/record";
 import type { Actor, RequestMeta } from "../context";
 
 /** What a secret is for. Part of the AAD: a blob stored for one purpose cannot be opened for another. */
@@ -47,6 +47,17 @@ export interface UseContext {
   meta?: Partial<RequestMeta>;
   /** Which product the audit event belongs to; default from the purpose (pat → pat, connector → mcp). */
   product?: Product;
+  /**
+   * A governed request's own audit event, to be made durable in the same group commit as this use
+   * (one durable write on the request's path instead of two). The vault sets `committed` once it has
+   * taken the event; a caller whose event was not taken (the use never got that far) writes it itself.
+   */
+  companion?: AuditCompanion;
+}
+
+export interface AuditCompanion {
+  event: AuditEventInput;
+  committed?: Promise<unknown>;
 }
 
 /*

@@ -9,7 +9,9 @@ import { asProviderError, openVerified, sealWith, verifyStored } from "./envelop
 import { KeyProviderError, type KeyProviderFailure } from "./key-provider";
 import { providerForKind, providerForStore } from "./org-keys";
 import { serviceKeyring } from "./service-keys";
-import { auditRefusal, failureMetadata, vaultAudit, type VaultAuditInput } from "./vault-audit";
+import { auditCommitter } from "../audit/gateway";
+import type { AuditEventInput } from "../audit/record";
+import { auditRefusal, failureMetadata, vaultAudit, vaultAuditInput, type VaultAuditInput } from "./vault-audit";
 import type { SecretMetadata, SecretPurpose, SecretRef, StoreSecretInput, UseContext } from "./index";
 
 export const PURGE_DELAY_MS = 72 * 3_600_000;
@@ -291,14 +293,18 @@ export async function withSecret<T>(
     }
     const provider = await providerForKind(settings, parsed.providerKind);
     plaintext = await openVerified(parsed, binding, provider);
-    // The use is durable in the audit log before the plaintext is handed out.
-    await vaultAudit(db, {
-      ...base,
-      action: "vault.secret.used",
-      decision: "allow",
-      latencyMs: Math.round(performance.now() - started),
-      metadata: { type: secret.type, key_provider: secret.keyProvider, key_version: secret.keyVersion },
-    });
+    // The use is durable in the audit log before the plaintext is handed out. Group commit: concurrent
+    // uses (and the governed request's own event, when the caller hands it over) share one commit.
+    await recordUse(
+      vaultAuditInput({
+        ...base,
+        action: "vault.secret.used",
+        decision: "allow",
+        latencyMs: Math.round(performance.now() - started),
+        metadata: { type: secret.type, key_provider: secret.keyProvider, key_version: secret.keyVersion },
+      }),
+      ctx,
+    );
   } catch (err) {
     plaintext?.fill(0);
     throw await refuse(db, err, { ...base, action: "vault.secret.use_refused" });
@@ -308,4 +314,18 @@ export async function withSecret<T>(
   } finally {
     plaintext.fill(0);
   }
+}
+
+/** Appends the use event (and the caller's companion event) to the org's chain through group commit. */
+async function recordUse(event: AuditEventInput, ctx: UseContext): Promise<void> {
+  const committer = auditCommitter();
+  const companion = ctx.companion;
+  if (companion && !companion.committed) {
+    // Enqueued back to back, so both land in the same batch: one durable write for the request.
+    const use = committer.append(event);
+    companion.committed = committer.append(companion.event);
+    await Promise.all([use, companion.committed]);
+    return;
+  }
+  await committer.append(event);
 }

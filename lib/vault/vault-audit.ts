@@ -3,7 +3,7 @@
 import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Actor, RequestMeta } from "../context";
 import { getDb, type DbOrTx } from "../db";
-import { recordAuditEvent, type Decision, type Product } from "../audit/record";
+import { recordAuditEvent, type AuditEventInput, type Decision, type Product } from "../audit/record";
 import { logger } from "../log";
 import { KeyProviderError } from "./key-provider";
 
@@ -30,7 +30,11 @@ export function productFor(purpose: string | undefined, explicit?: Product): Pro
 }
 
 export function vaultAudit(db: DbOrTx, input: VaultAuditInput) {
-  return recordAuditEvent(db, {
+  return recordAuditEvent(db, vaultAuditInput(input));
+}
+
+export function vaultAuditInput(input: VaultAuditInput): AuditEventInput {
+  return {
     orgId: input.orgId,
     product: productFor(input.purpose, input.product),
     actor: input.actor,
@@ -42,7 +46,7 @@ export function vaultAudit(db: DbOrTx, input: VaultAuditInput) {
     latencyMs: input.latencyMs,
     meta: input.meta,
     metadata: input.metadata,
-  });
+  };
 }
 
 export function failureMetadata(err: unknown): Record<string, unknown> {

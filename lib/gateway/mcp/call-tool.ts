@@ -2,7 +2,10 @@
 // checked against the input schema → audit event (durable before anything runs: fail closed) →
 // connector run (vault credential, vendor call) → PII redaction of the result → Traffic Feed.
 // Nothing of the arguments or the response is retained: the audit event holds metadata only.
+import { recordGovernedAuditEvent } from "../../audit/gateway";
+import type { AuditEventInput } from "../../audit/record";
 import type { Actor, RequestMeta } from "../../context";
+import type { AuditCompanion } from "../../vault";
 import { ConnectorError, type ActionResult } from "../../connectors/types";
 import { isFortressError } from "../../errors";
 import type { Principal } from "../../identity/principal";
@@ -69,7 +72,7 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
   }
 
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(deps.callTimeoutMs)]) : AbortSignal.timeout(deps.callTimeoutMs);
-  const execute = async (): Promise<ActionResult> => {
+  const execute = async (companion?: AuditCompanion): Promise<ActionResult> => {
     try {
       return await deps.runAction({
         connector: tool.connector,
@@ -78,6 +81,7 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
         principal: ctx.principal,
         requestId: ctx.meta.requestId,
         signal,
+        ...(companion ? { auditCompanion: companion } : {}),
       });
     } catch (err) {
       if (err instanceof ConnectorError || (isFortressError(err) && err.status < 500)) {
@@ -91,8 +95,17 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
   };
 
   let result: ActionResult;
-  const audited = audit(deps, ctx, name, tool, decision, "executed");
-  if (tool.action.readOnly && !tool.action.destructive) {
+  if (tool.action.readOnly && !tool.action.destructive && deps.recordAudit === recordGovernedAuditEvent) {
+    // Read-only, default audit path: the decision event rides in the same group commit as the vault's
+    // credential-use event (one durable write on the path instead of two), and that commit completes
+    // before the credential is decrypted for the call. If the run stopped before the vault (connector
+    // not ACTIVE, SSRF refusal), the event is written here; either way it is durable before we answer.
+    const companion: AuditCompanion = { event: auditEvent(ctx, name, tool, decision, "executed") };
+    result = await execute(companion);
+    if (companion.committed) await companion.committed;
+    else await audit(deps, ctx, name, tool, decision, "executed");
+  } else if (tool.action.readOnly && !tool.action.destructive) {
+    const audited = audit(deps, ctx, name, tool, decision, "executed");
     // A read-only action changes nothing at the vendor, so it may run while its audit event is being
     // written; nothing is released until the event is durable, and a failed write still refuses the
     // call. Actions that change something run only after the event is durable.
@@ -101,7 +114,7 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     if (r.status === "rejected") throw r.reason;
     result = r.value;
   } else {
-    await audited;
+    await audit(deps, ctx, name, tool, decision, "executed");
     result = await execute();
   }
 
@@ -141,31 +154,7 @@ async function audit(
 ): Promise<void> {
   const db = await deps.db();
   try {
-    await deps.recordAudit(db, {
-      orgId: ctx.principal.orgId,
-      product: "mcp",
-      actor: actorOf(ctx.principal),
-      action: "mcp.tools.call",
-      resourceType: "connector_action",
-      resourceId: tool?.action.id,
-      decision: decision.effect === "allow" ? "allow" : "deny",
-      reason: decision.reason,
-      latencyMs: Math.max(0, Math.round(performance.now() - ctx.startedAt)),
-      meta: ctx.meta,
-      // Metadata only (spec 002): never the arguments, never the response.
-      metadata: {
-        tool: name,
-        connectorId: tool?.connector.id ?? null,
-        connectorSlug: tool?.connector.slug ?? null,
-        connectorAction: tool?.action.name ?? null,
-        outcome,
-        layer: decision.layer ?? null,
-        ruleId: decision.ruleId ?? null,
-        apiKeyId: ctx.principal.apiKeyId,
-        protocolVersion: ctx.protocolVersion,
-        sessionId: ctx.sessionId,
-      },
-    });
+    await deps.recordAudit(db, auditEvent(ctx, name, tool, decision, outcome));
   } catch (err) {
     // Fail closed: no unaudited decision is acted upon.
     logger().error({ err, requestId: ctx.meta.requestId }, "audit write failed; MCP call refused");
@@ -175,6 +164,40 @@ async function audit(
   if (outcome !== "executed") {
     publish(deps, ctx, name, tool, outcome === "invalid_arguments" ? "error" : "deny", decision.reason);
   }
+}
+
+function auditEvent(
+  ctx: CallContext,
+  name: string,
+  tool: ToolEntry | null,
+  decision: Pick<Decision, "effect" | "reason"> & Partial<Pick<Decision, "layer" | "ruleId">>,
+  outcome: Outcome,
+): AuditEventInput {
+  return {
+    orgId: ctx.principal.orgId,
+    product: "mcp",
+    actor: actorOf(ctx.principal),
+    action: "mcp.tools.call",
+    resourceType: "connector_action",
+    resourceId: tool?.action.id,
+    decision: decision.effect === "allow" ? "allow" : "deny",
+    reason: decision.reason,
+    latencyMs: Math.max(0, Math.round(performance.now() - ctx.startedAt)),
+    meta: ctx.meta,
+    // Metadata only (spec 002): never the arguments, never the response.
+    metadata: {
+      tool: name,
+      connectorId: tool?.connector.id ?? null,
+      connectorSlug: tool?.connector.slug ?? null,
+      connectorAction: tool?.action.name ?? null,
+      outcome,
+      layer: decision.layer ?? null,
+      ruleId: decision.ruleId ?? null,
+      apiKeyId: ctx.principal.apiKeyId,
+      protocolVersion: ctx.protocolVersion,
+      sessionId: ctx.sessionId,
+    },
+  };
 }
 
 function publish(deps: McpDeps, ctx: CallContext, name: string, tool: ToolEntry | null, decision: "allow" | "deny" | "error", reason?: string): void {

@@ -4,7 +4,7 @@
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
-import { recordAuditEvents, type AuditEventInput } from "../../audit/record";
+import { appendAuditEvents, type AuditEventInput } from "../../audit/record";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { enqueueEvent } from "../../outbox/enqueue";
@@ -342,7 +342,7 @@ async function write(works: Work[]): Promise<Map<string, SettleResult>> {
       for (const e of w.outbox ?? []) await enqueueEvent(tx, e);
       if (w.archiveRetry) await queueArchiveRetry(tx, w.archiveRetry.orgId, w.archiveRetry.requestId, w.archiveRetry.result);
     }
-    await recordAuditEvents(tx, works.flatMap((w) => w.audit ?? []));
+    await appendAuditEvents(tx, works.flatMap((w) => w.audit ?? []));
     return settled;
   });
 }
