@@ -60,6 +60,12 @@ describe("webhooks", () => {
     expect((await call(createHook, { token, body: { url: `${base}/x`, events: ["no.such"] } })).status).toBe(400);
   });
 
+  it("alerts are subscribable events: spend reaching the alert threshold and expiring credentials", async () => {
+    const { token } = await newOrg("Alerts");
+    const r = await call(createHook, { token, body: { url: `${base}/alerts`, events: ["pat.spend_alert", "credential.expiring"] } });
+    expect(r.status, r.text).toBe(201);
+  });
+
   it("a receiver failing 3 times then succeeding gets the event once, signed, after backoff; a restart loses nothing", async () => {
     const { org, token } = await newOrg("Receiver");
     const created = await call(createHook, { token, body: { url: `${base}/hook`, events: ["request.denied", "anomaly.detected"], description: "SIEM" } });

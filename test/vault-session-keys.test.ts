@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clear, evict, getOrUnwrap, sessionCacheKey, sessionKeyCount } from "@/lib/vault/session-keys";
 import { randomBytes } from "node:crypto";
+import { forgetOrgProvider } from "@/lib/vault/org-keys";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const isZero = (b: Buffer) => b.every((x) => x === 0);
@@ -33,6 +34,15 @@ describe("session key cache", () => {
     const c = await getOrUnwrap(k, 0.15, unwrap);
     expect(c.equals(original)).toBe(true);
     expect(calls).toBe(2);
+  });
+
+  it("reconfiguring an org's key provider drops (and zeroes) every session key at once", async () => {
+    const owned = randomBytes(32);
+    await getOrUnwrap(sessionCacheKey("t", "reconfigure"), 300, async () => owned);
+    expect(sessionKeyCount()).toBe(1);
+    forgetOrgProvider("00000000-0000-0000-0000-000000000001");
+    expect(sessionKeyCount()).toBe(0);
+    expect(isZero(owned)).toBe(true);
   });
 
   it("clear() and evict() zero what they drop", async () => {

@@ -50,6 +50,7 @@ export const EVENTS: { type: string; label: string }[] = [
   { type: "anomaly.detected", label: "Anomaly detection flagged unusual activity" },
   { type: "pat.spend_cap_reached", label: "A PAT key reached its spend cap (or the alert threshold)" },
   { type: "pat.model_blocked", label: "A model was blocked by a PAT key's allowlist" },
+  { type: "pat.spend_alert", label: "A PAT key's month-to-date spend reached its alert threshold (default 80 %)" },
   { type: "device.noncompliant", label: "A device failed its posture check (Zero Trust)" },
 ];
 

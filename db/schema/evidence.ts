@@ -85,6 +85,7 @@ export const WEBHOOK_EVENTS = [
   "anomaly.detected",
   "pat.spend_cap_reached",
   "pat.model_blocked",
+  "pat.spend_alert",
   "device.noncompliant",
   "webhook.test",
 ] as const;

@@ -9,6 +9,7 @@ import { KeyProviderError, type KeyProvider, type KeyProviderConfig, type KeyPro
 import { buildKeyProvider, localKeyProvider } from "./providers";
 import { CUSTOMER_SECRET_FIELDS } from "./providers/customer";
 import { serviceKeyring } from "./service-keys";
+import { clear as clearSessionKeys } from "./session-keys";
 
 export type SettingsRow = typeof orgKeySettings.$inferSelect;
 export const CUSTOMER_KINDS: readonly KeyProviderKind[] = ["aws_kms", "vault_transit", "xks"];
@@ -118,6 +119,9 @@ export async function providerFromSettings(settings: SettingsRow, db?: DbOrTx): 
 
 export function forgetOrgProvider(orgId: string): void {
   cache.delete(orgId);
+  // Data keys the external key service unwrapped under the old configuration must not outlive it:
+  // a customer who revokes or replaces their key expects it to take effect now, not after the TTL.
+  clearSessionKeys();
 }
 
 /** The provider that can unwrap a blob sealed by `kind` for this org. */
