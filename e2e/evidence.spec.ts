@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 import { parseExport, verifyExport } from "../lib/audit/export-verify";
 import { signUp, uniqueEmail } from "./helpers";
 
-test("the Change Log shows a role edit with its before and after", async ({ page, baseURL }) => {
+test("the Change Log shows a console role change with its before and after", async ({ page, baseURL }) => {
   await signUp(page, uniqueEmail("owner"), "Change Log Org");
   const invitee = uniqueEmail("member");
   const headers = { origin: baseURL! };
@@ -35,4 +35,23 @@ test("the audit export downloads and verifies offline", async ({ page }) => {
   const file = await download.path();
   const verdict = verifyExport(parseExport(readFileSync(file, "utf8")));
   expect(verdict).toMatchObject({ ok: true });
+});
+
+test("the Change Log shows a Policy Radar role edit with its before and after", async ({ page, baseURL }) => {
+  await signUp(page, uniqueEmail("policy"), "Role Edit Org");
+  const headers = { origin: baseURL! };
+  const created = await page.request.post("/api/v1/roles", { data: { name: "Support Agent", description: "Tier 1 support" }, headers });
+  expect(created.status()).toBe(201);
+  const role = await created.json();
+  const edited = await page.request.put(`/api/v1/roles/${role.id}`, { data: { name: "Support Lead", description: "Tier 2 support" }, headers });
+  expect(edited.status()).toBe(200);
+
+  await page.goto("/change-log");
+  const row = page.getByRole("row").filter({ hasText: "Support Lead" }).filter({ hasText: "Updated" });
+  await expect(row).toBeVisible();
+  const diff = row.getByRole("table", { name: "Before and after" });
+  const name = diff.getByRole("row").filter({ hasText: /^name/ });
+  await expect(name).toContainText("Support Agent");
+  await expect(name).toContainText("Support Lead");
+  await expect(diff.getByRole("row").filter({ hasText: "description" })).toContainText("Tier 2 support");
 });
