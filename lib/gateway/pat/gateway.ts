@@ -14,12 +14,13 @@ import { env } from "../../env";
 import { logger } from "../../log";
 import * as policy from "../../policy";
 import * as vault from "../../vault";
+import type { AuditCompanion } from "../../vault";
 import { archiveExchange, type ArchiveRecord, type ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
 import { costMicros, formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
-import { actorOf, auditAdmission, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
+import { actorOf, admissionEvent, auditAdmission, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
 import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
@@ -67,8 +68,29 @@ interface Admitted {
   spend: SpendKey | null;
   reservedMicros: number;
   started: number;
-  /** The admission audit event, written while the request travels; awaited before answering. */
+  /**
+   * The admission audit event, awaited before answering. It rides in the vault's commit of the key's
+   * use (one durable write before forwarding instead of two racing for the org's chain); written on
+   * its own when the request never reached the vault.
+   */
   audited: Promise<void>;
+  admission: { companion: AuditCompanion; settle: () => void };
+}
+
+function admissionAudit(f: RequestFacts, reservedMicros: number): Pick<Admitted, "audited" | "admission"> {
+  const companion: AuditCompanion = { event: admissionEvent(f, reservedMicros) };
+  let link!: (p: Promise<unknown>) => void;
+  const audited = new Promise<void>((resolve, reject) => {
+    link = (p) => p.then(() => resolve(), reject);
+  });
+  audited.catch(() => {}); // observed by answer(); never an unhandled rejection
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    link(companion.committed ?? auditAdmission(f, reservedMicros));
+  };
+  return { audited, admission: { companion, settle } };
 }
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {
@@ -119,9 +141,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       );
     }
     if (spend && spend.capMicros === null) reservedMicros = 0; // uncapped: nothing was reserved
-    const audited = auditAdmission(f, reservedMicros);
-    audited.catch(() => {}); // observed by answer(); never an unhandled rejection
-    return { facts: f, selection, body, governed, spend, reservedMicros, started, audited };
+    return { facts: f, selection, body, governed, spend, reservedMicros, started, ...admissionAudit(f, reservedMicros) };
   }
 
   /**
@@ -170,8 +190,14 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
   async function forward(a: Admitted, request: Request, method: "GET" | "POST", path: string): Promise<Dispatcher.ResponseData> {
     const call = { upstream: deps.upstream(), method, path, headers: forwardedRequestHeaders(request.headers), body: a.body };
     const ctx = { actor: actorOf(a.facts.principal), meta: a.facts.meta };
-    const send = (key: PatKeyRow) => deps.withSecret({ orgId: key.orgId, secretId: key.secretId! }, "pat", (secret) => callUpstream(call, secret), ctx);
-    const res = await send(a.selection.key);
+    const send = (key: PatKeyRow, companion?: AuditCompanion) =>
+      deps.withSecret({ orgId: key.orgId, secretId: key.secretId! }, "pat", (secret) => callUpstream(call, secret), companion ? { ...ctx, companion } : ctx);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await send(a.selection.key, a.admission.companion);
+    } finally {
+      a.admission.settle();
+    }
     if (res.statusCode === 401 && a.selection.fallback) {
       await res.body.dump();
       logger().warn({ patKeyId: a.selection.key.id, requestId: a.facts.requestId }, "pat: new key refused upstream, using the rotated key inside its overlap window");

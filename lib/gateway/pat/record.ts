@@ -41,7 +41,11 @@ export async function reserve(reservation: ReserveInput): Promise<SpendState | "
  * gateway does not answer the client before it is durable (and refuses if it cannot be written).
  */
 export async function auditAdmission(facts: RequestFacts, reservedMicros: number): Promise<void> {
-  await journal({ audit: [{
+  await journal({ audit: [admissionEvent(facts, reservedMicros)] });
+}
+
+export function admissionEvent(facts: RequestFacts, reservedMicros: number): AuditEventInput {
+  return {
     orgId: facts.principal.orgId,
     product: "pat",
     actor: actorOf(facts.principal),
@@ -57,7 +61,7 @@ export async function auditAdmission(facts: RequestFacts, reservedMicros: number
       api_key_id: facts.principal.apiKeyId,
       reserved_micros: reservedMicros,
     },
-  }] });
+  };
 }
 
 export interface DenialEvent {
