@@ -1,10 +1,7 @@
 "use client";
 
-import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { cn } from "@/components/ui/cn";
 import { useIdentity } from "./identity";
-import { isActive } from "./nav";
+import { SectionTabs } from "./section-tabs";
 import { canReadOrg, type ConsoleRole } from "./types";
 
 const TABS: { label: string; href: string; visible: (role: ConsoleRole) => boolean }[] = [
@@ -19,30 +16,6 @@ const TABS: { label: string; href: string; visible: (role: ConsoleRole) => boole
 ];
 
 export function SettingsNav() {
-  const pathname = usePathname() ?? "";
   const { role } = useIdentity();
-  return (
-    <nav aria-label="Settings" className="-mx-1 overflow-x-auto border-b">
-      <ul className="flex min-w-max gap-1 px-1">
-        {TABS.filter((t) => t.visible(role)).map((t) => {
-          const active = isActive(pathname, t.href);
-          return (
-            <li key={t.href}>
-              <Link
-                href={t.href}
-                aria-current={active ? "page" : undefined}
-                className={cn(
-                  "relative -mb-px inline-flex h-10 items-center border-b-2 border-transparent px-3 text-sm font-medium text-muted-foreground transition-colors outline-none",
-                  "rounded-t-md hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50",
-                  active && "border-primary text-foreground",
-                )}
-              >
-                {t.label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
+  return <SectionTabs label="Settings" tabs={TABS.filter((t) => t.visible(role))} />;
 }

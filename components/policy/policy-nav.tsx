@@ -1,9 +1,6 @@
 "use client";
 
-import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { isActive } from "@/components/console/nav";
-import { cn } from "@/components/ui/cn";
+import { SectionTabs } from "@/components/console/section-tabs";
 
 const TABS = [
   { label: "Roles", href: "/policy/roles" },
@@ -13,29 +10,5 @@ const TABS = [
 ];
 
 export function PolicyNav() {
-  const pathname = usePathname() ?? "";
-  return (
-    <nav aria-label="Policy Radar" className="-mx-1 overflow-x-auto border-b">
-      <ul className="flex min-w-max gap-1 px-1">
-        {TABS.map((t) => {
-          const active = isActive(pathname, t.href);
-          return (
-            <li key={t.href}>
-              <Link
-                href={t.href}
-                aria-current={active ? "page" : undefined}
-                className={cn(
-                  "relative -mb-px inline-flex h-10 items-center border-b-2 border-transparent px-3 text-sm font-medium text-muted-foreground transition-colors outline-none",
-                  "rounded-t-md hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/50",
-                  active && "border-primary text-foreground",
-                )}
-              >
-                {t.label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
+  return <SectionTabs label="Policy Radar" tabs={TABS} />;
 }

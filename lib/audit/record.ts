@@ -77,34 +77,7 @@ export function changeFields(row: typeof changeLog.$inferSelect): Record<string,
 }
 
 export async function recordAuditEvent(db: DbOrTx, input: AuditEventInput): Promise<{ id: string; seq: number }> {
-  return inTransaction(db, async (tx) => {
-    const chain = input.orgId ?? PLATFORM_CHAIN;
-    const { seq, prevHash } = await nextLink(tx, chain, "events");
-    const row = {
-      id: randomUUID(),
-      chain,
-      seq,
-      orgId: input.orgId,
-      occurredAt: input.occurredAt ?? new Date(),
-      product: input.product,
-      actorType: input.actor.type,
-      actorId: input.actor.id,
-      actorLabel: input.actor.label,
-      action: input.action,
-      resourceType: input.resourceType ?? null,
-      resourceId: input.resourceId ?? null,
-      decision: input.decision,
-      reason: input.reason ?? null,
-      latencyMs: input.latencyMs ?? null,
-      requestId: input.meta?.requestId ?? null,
-      clientIp: input.meta?.clientIp ?? null,
-      metadata: input.metadata ?? {},
-    };
-    const hash = chainHash(prevHash, row);
-    await tx.insert(auditEvents).values({ ...row, prevHash, hash });
-    await advanceHead(tx, chain, "events", seq, hash);
-    return { id: row.id, seq };
-  });
+  return inTransaction(db, async (tx) => (await appendAuditEvents(tx, [input]))[0]);
 }
 
 export async function recordChange(db: DbOrTx, input: ChangeInput): Promise<{ id: string; seq: number }> {
