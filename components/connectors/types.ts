@@ -1,4 +1,6 @@
 // Shapes of the connector admin API as the console reads them (see docs/admin-api.md).
+import type { ConnectorActionView, ConnectorView } from "@/lib/connectors/views";
+
 export type ConnectorStatus = "PENDING" | "ACTIVE" | "OFFLINE" | "KILLED";
 export type LifecycleAction = "edit" | "test" | "retry" | "rotate" | "kill" | "delete" | "enable";
 
@@ -20,40 +22,10 @@ export interface ConnectorTypeView {
   discovers_actions: boolean;
 }
 
-export interface Connector {
-  id: string;
-  type: string;
-  type_name: string;
-  slug: string;
-  name: string;
-  status: ConnectorStatus;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  credential: { type: string; label: string; created_at: string; rotated_at: string | null; expires_at: string | null; expiring_soon: boolean } | null;
-  consecutive_failures: number;
-  last_tested_at: string | null;
-  last_error: string | null;
-  tools: { total: number; exposed: number; pending_approval: number };
-  roles: { id: string; name: string }[];
-  allowed_actions: LifecycleAction[];
-  created_at: string;
-  updated_at: string;
-}
+// The API's own view types (type-only: nothing of lib/ reaches the browser bundle).
 
-export interface ConnectorAction {
-  id: string;
-  name: string;
-  tool_name: string;
-  title: string | null;
-  description: string;
-  input_schema: Record<string, unknown>;
-  destructive: boolean;
-  read_only: boolean;
-  exposed: boolean;
-  pinned_hash: string | null;
-  pending: { hash: string; definition: Record<string, unknown> } | null;
-  binding: Record<string, unknown>;
-}
+export type Connector = ConnectorView;
+export type ConnectorAction = ConnectorActionView;
 
 export interface TestOutcome {
   ok: boolean;

@@ -1,4 +1,6 @@
 // Shapes of the PAT admin API (docs/admin-api.md, "PAT Fortress") as the console reads them.
+import type { KeyUsage as ApiKeyUsage } from "@/lib/pat-keys/usage";
+
 export type PatKeyStatus = "ACTIVE" | "ROTATED" | "REVOKED";
 
 export interface PatKey {
@@ -18,23 +20,8 @@ export interface PatKey {
   updated_at: string;
 }
 
-export interface KeyUsage {
-  pat_key_id: string;
-  label: string;
-  status: PatKeyStatus;
-  month: string;
-  price_table_version: string;
-  requests: { total: number; allowed: number; denied: number; errors: number };
-  tokens: { input: number; output: number; cache_creation: number; cache_read: number };
-  spend_usd: number;
-  reserved_usd: number;
-  monthly_cap_usd: number | null;
-  remaining_usd: number | null;
-  cap_used_pct: number | null;
-  alert_threshold_pct: number;
-  by_model: { model: string; requests: number; input_tokens: number; output_tokens: number; spend_usd: number }[];
-  daily: { day: string; requests: number; spend_usd: number }[];
-}
+/** GET /api/v1/pat-keys/{id}/usage (the API's own type). */
+export type KeyUsage = ApiKeyUsage;
 
 export interface OrgUsage {
   month: string;

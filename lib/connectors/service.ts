@@ -5,234 +5,30 @@
 // credential — and every status rule comes from lib/connectors/lifecycle.ts.
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { connectorActions, connectors, roleGrants, roles, type ConnectorStatus } from "@/db/schema";
+import { connectorActions, connectors, type ConnectorStatus } from "@/db/schema";
 import { recordAuditEvent, recordChange } from "../audit/record";
 import type { Tx } from "../db";
 import { FortressError, notFound } from "../errors";
 import { decodeCursor, toPage, type Page } from "../http/pagination";
 import type { AdminContext } from "../identity/admin-auth";
 import { enqueueEvent } from "../outbox/enqueue";
-import { destroySecret, getSecretMetadata, rotateSecret, storeSecret, type SecretMetadata } from "../vault";
-import { serviceKeyring } from "../vault/service-keys";
+import { destroySecret, rotateSecret, storeSecret, type SecretMetadata } from "../vault";
 import { connectorTypeView, getConnectorType, listConnectorTypes } from "./catalog";
 import { notifyConnectorsChanged } from "./events";
-import { assertAllowed, LIFECYCLE, type LifecycleAction } from "./lifecycle";
-import { discoverTools, toolDefinition, toolHash, upstreamActionName, type UpstreamTool } from "./mcp-upstream";
+import { assertAllowed, type LifecycleAction } from "./lifecycle";
+import { discoverTools, type UpstreamTool } from "./mcp-upstream";
 import { importOpenApi } from "./openapi";
 import { connectorRef, preflight, withConnectorCredential, type ConnectorActionRow, type ConnectorRow } from "./run";
-import { ConnectorError, type ConnectorActionDef, type ConnectorType } from "./types";
+import { ConnectorError, type ConnectorActionDef } from "./types";
+import { actionRows, syncUpstream } from "./action-rows";
+import { asFortress, badRequest, slugFrom, splitCredentials, validateConfig, type CreateConnectorInput, type ZConnectorListQuery, type ZKillConnector, type ZRotateConnector, type ZUpdateActions, type ZUpdateConnector } from "./input";
+import { actionView, counts, metadata, rolesUsing, view, viewOf, type ConnectorActionView, type ConnectorView } from "./views";
 
-const SLUG = /^[a-z0-9](?:[a-z0-9_]{0,38}[a-z0-9])?$/;
-const credentialValue = z.string().max(16_384, "is too long");
-
-export const ZCreateConnector = z.strictObject({
-  type: z.string().min(1).max(40),
-  name: z.string().trim().min(1, "is required").max(100),
-  slug: z
-    .string()
-    .regex(SLUG, "must be lowercase letters, digits and single underscores (1–40 characters)")
-    .refine((s) => !s.includes("__"), "must not contain a double underscore")
-    .optional(),
-  config: z.record(z.string(), z.unknown()).default({}),
-  credentials: z.record(z.string(), credentialValue).default({}),
-  credential_expires_at: z.iso.datetime({ offset: true }).optional(),
-  /** OpenAPI connectors: the document (JSON or YAML text, or the parsed object). */
-  openapi_document: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]).optional(),
-  /** OpenAPI connectors: the operations (action names) to expose. */
-  operations: z.array(z.string().max(64)).max(500).optional(),
-});
-export type CreateConnectorInput = z.infer<typeof ZCreateConnector>;
-
-export const ZUpdateConnector = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-  enabled: z.boolean().optional(),
-});
-
-export const ZRotateConnector = z.strictObject({
-  credentials: z.record(z.string(), credentialValue),
-});
-
-export const ZKillConnector = z.strictObject({ reason: z.string().trim().max(500).optional() });
-
-export const ZUpdateActions = z.strictObject({
-  /** The complete set of action names to expose (OpenAPI operation choice; hiding vendor actions). */
-  exposed: z.array(z.string().max(64)).max(1000).optional(),
-  /** Upstream MCP tools whose changed (or new) definition the admin approves. */
-  approve: z.array(z.string().max(64)).max(1000).optional(),
-  /** Upstream MCP: rediscover tools now (changed ones are held back). */
-  refresh: z.boolean().optional(),
-});
-
-export const ZConnectorListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
-  status: z.enum(["PENDING", "ACTIVE", "OFFLINE", "KILLED"]).optional(),
-});
-
-export const EXPIRING_SOON_DAYS = 14;
-
-export interface ConnectorView {
-  id: string;
-  type: string;
-  type_name: string;
-  slug: string;
-  name: string;
-  status: ConnectorStatus;
-  enabled: boolean;
-  config: Record<string, unknown>;
-  credential: {
-    type: string;
-    label: string;
-    created_at: string;
-    rotated_at: string | null;
-    expires_at: string | null;
-    expiring_soon: boolean;
-  } | null;
-  consecutive_failures: number;
-  last_tested_at: string | null;
-  last_error: string | null;
-  tools: { total: number; exposed: number; pending_approval: number };
-  /** Policy Radar roles that allow at least one of this connector's actions. */
-  roles: { id: string; name: string }[];
-  allowed_actions: readonly LifecycleAction[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ConnectorActionView {
-  id: string;
-  name: string;
-  tool_name: string;
-  title: string | null;
-  description: string;
-  input_schema: Record<string, unknown>;
-  destructive: boolean;
-  read_only: boolean;
-  exposed: boolean;
-  pinned_hash: string | null;
-  pending: { hash: string; definition: Record<string, unknown> } | null;
-  binding: Record<string, unknown>;
-}
-
-type Counts = { total: number; exposed: number; pending: number };
-
-function credentialView(m: SecretMetadata | null, now = Date.now()): ConnectorView["credential"] {
-  if (!m) return null;
-  const expires = m.expiresAt ? new Date(m.expiresAt) : null;
-  return {
-    type: m.type,
-    label: m.label,
-    created_at: new Date(m.createdAt).toISOString(),
-    rotated_at: m.rotatedAt ? new Date(m.rotatedAt).toISOString() : null,
-    expires_at: expires?.toISOString() ?? null,
-    expiring_soon: Boolean(expires && expires.getTime() - now < EXPIRING_SOON_DAYS * 86_400_000),
-  };
-}
-
-type RoleRef = { id: string; name: string };
-
-async function rolesUsing(ctx: AdminContext, ids: string[]): Promise<Map<string, RoleRef[]>> {
-  const out = new Map<string, RoleRef[]>();
-  if (ids.length === 0) return out;
-  const rows = await ctx.db
-    .selectDistinct({ connectorId: roleGrants.connectorId, id: roles.id, name: roles.name })
-    .from(roleGrants)
-    .innerJoin(roles, and(eq(roles.id, roleGrants.roleId), eq(roles.orgId, roleGrants.orgId)))
-    .where(and(eq(roleGrants.orgId, ctx.orgId), eq(roleGrants.kind, "connector_action"), eq(roleGrants.effect, "allow"), sql`${roleGrants.connectorId} in ${ids}`))
-    .orderBy(asc(roles.name));
-  for (const r of rows) {
-    const list = out.get(r.connectorId!) ?? [];
-    list.push({ id: r.id, name: r.name });
-    out.set(r.connectorId!, list);
-  }
-  return out;
-}
-
-function view(c: ConnectorRow, counts: Counts, secret: SecretMetadata | null, roleList: RoleRef[] = []): ConnectorView {
-  return {
-    id: c.id,
-    type: c.type,
-    type_name: getConnectorType(c.type)?.name ?? c.type,
-    slug: c.slug,
-    name: c.name,
-    status: c.status,
-    enabled: c.enabled,
-    config: c.config,
-    credential: credentialView(secret),
-    consecutive_failures: c.consecutiveFailures,
-    last_tested_at: c.lastTestedAt?.toISOString() ?? null,
-    last_error: c.lastError,
-    tools: { total: counts.total, exposed: counts.exposed, pending_approval: counts.pending },
-    roles: roleList,
-    allowed_actions: LIFECYCLE[c.status],
-    created_at: c.createdAt.toISOString(),
-    updated_at: c.updatedAt.toISOString(),
-  };
-}
+export { EXPIRING_SOON_DAYS, type ConnectorActionView, type ConnectorView } from "./views";
+export { ZConnectorListQuery, ZCreateConnector, ZKillConnector, ZRotateConnector, ZUpdateActions, ZUpdateConnector, type CreateConnectorInput } from "./input";
 
 /** The Change Log shape: configuration and status only, never a credential. */
 const changeShape = (c: ConnectorRow) => ({ name: c.name, slug: c.slug, type: c.type, status: c.status, enabled: c.enabled, config: c.config });
-
-function actionView(slug: string, a: ConnectorActionRow): ConnectorActionView {
-  return {
-    id: a.id,
-    name: a.name,
-    tool_name: `${slug}__${a.name}`,
-    title: a.title,
-    description: a.description,
-    input_schema: a.inputSchema,
-    destructive: a.destructive,
-    read_only: a.readOnly,
-    exposed: a.exposed,
-    pinned_hash: a.pinnedHash,
-    pending: a.pendingHash ? { hash: a.pendingHash, definition: a.pendingDefinition ?? {} } : null,
-    binding: a.binding,
-  };
-}
-
-/**
- * storeSecret/rotateSecret run inside our transaction, but the vault's service keyring reads its key
- * rows through the root database handle when its short cache is cold. On PGlite (one connection)
- * that read would wait for our own transaction: warm the keyring first. (Harmless on Postgres.)
- */
-async function primeVault(): Promise<void> {
-  try {
-    const keyring = serviceKeyring();
-    await keyring.material(await keyring.currentVersion());
-  } catch {
-    // storeSecret reports the failure itself (fail closed).
-  }
-}
-
-const badRequest = (message: string) => new FortressError("invalid_request", message);
-
-function asFortress(err: unknown): never {
-  if (err instanceof ConnectorError) throw new FortressError("invalid_request", err.message);
-  throw err;
-}
-
-async function counts(ctx: AdminContext, ids: string[]): Promise<Map<string, Counts>> {
-  const out = new Map<string, Counts>();
-  if (ids.length === 0) return out;
-  const rows = await ctx.db
-    .select({
-      id: connectorActions.connectorId,
-      total: sql<number>`count(*)::int`,
-      exposed: sql<number>`count(*) filter (where ${connectorActions.exposed})::int`,
-      pending: sql<number>`count(*) filter (where ${connectorActions.pendingHash} is not null)::int`,
-    })
-    .from(connectorActions)
-    .where(and(eq(connectorActions.orgId, ctx.orgId), sql`${connectorActions.connectorId} in ${ids}`))
-    .groupBy(connectorActions.connectorId);
-  for (const r of rows) out.set(r.id, { total: Number(r.total), exposed: Number(r.exposed), pending: Number(r.pending) });
-  return out;
-}
-
-async function metadata(ctx: AdminContext, c: ConnectorRow): Promise<SecretMetadata | null> {
-  if (!c.secretId) return null;
-  return getSecretMetadata(ctx.db, { orgId: c.orgId, secretId: c.secretId });
-}
 
 async function load(ctx: AdminContext, id: string, tx?: Tx): Promise<ConnectorRow> {
   if (!z.uuid().safeParse(id).success) throw notFound("Connector");
@@ -240,12 +36,6 @@ async function load(ctx: AdminContext, id: string, tx?: Tx): Promise<ConnectorRo
   const [row] = tx ? await q.for("update") : await q;
   if (!row) throw notFound("Connector");
   return row;
-}
-
-async function viewOf(ctx: AdminContext, c: ConnectorRow): Promise<ConnectorView> {
-  const cts = await counts(ctx, [c.id]);
-  const rl = await rolesUsing(ctx, [c.id]);
-  return view(c, cts.get(c.id) ?? { total: 0, exposed: 0, pending: 0 }, await metadata(ctx, c), rl.get(c.id));
 }
 
 export function listTypes() {
@@ -271,42 +61,6 @@ export async function getConnector(ctx: AdminContext, id: string): Promise<Conne
 }
 
 /** Splits submitted credential fields: secret ones → vault blob, the others → config. */
-function splitCredentials(type: ConnectorType, creds: Record<string, string>, forRotation: boolean) {
-  const known = new Map(type.credentialFields.map((f) => [f.name, f]));
-  for (const k of Object.keys(creds)) if (!known.has(k)) throw badRequest(`credentials.${k}: not a credential field of ${type.name}`);
-  const secret: Record<string, string> = {};
-  const plain: Record<string, string> = {};
-  for (const f of type.credentialFields) {
-    const v = creds[f.name]?.trim();
-    if (!v) {
-      if (!f.optional && (f.secret || !forRotation)) throw badRequest(`credentials.${f.name}: is required`);
-      continue;
-    }
-    (f.secret ? secret : plain)[f.name] = v;
-  }
-  if (type.type === "github" && !secret.token && !secret.private_key) throw badRequest("credentials: give a personal access token, or a GitHub App private key");
-  return { secret, plain };
-}
-
-function validateConfig(type: ConnectorType, config: Record<string, unknown>): Record<string, unknown> {
-  try {
-    return type.validateConfig ? type.validateConfig(config) : {};
-  } catch (err) {
-    return asFortress(err);
-  }
-}
-
-function slugFrom(name: string): string {
-  const s = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_+|_+$/g, "")
-    .replace(/_{2,}/g, "_")
-    .slice(0, 40)
-    .replace(/_+$/, "");
-  return s || "connector";
-}
-
 async function uniqueSlug(ctx: AdminContext, base: string): Promise<string> {
   const rows = await ctx.db.select({ slug: connectors.slug }).from(connectors).where(and(eq(connectors.orgId, ctx.orgId), sql`${connectors.slug} like ${`${base}%`}`));
   const taken = new Set(rows.map((r) => r.slug));
@@ -315,22 +69,6 @@ async function uniqueSlug(ctx: AdminContext, base: string): Promise<string> {
     const s = `${base.slice(0, 36)}_${i}`;
     if (!taken.has(s)) return s;
   }
-}
-
-function actionRows(orgId: string, connectorId: string, defs: ConnectorActionDef[], exposed: (d: ConnectorActionDef) => boolean) {
-  return defs.map((d) => ({
-    orgId,
-    connectorId,
-    name: d.name,
-    title: d.title ?? null,
-    description: d.description,
-    inputSchema: d.inputSchema,
-    outputSchema: d.outputSchema ?? null,
-    destructive: d.destructive,
-    readOnly: d.readOnly,
-    exposed: exposed(d),
-    binding: d.binding ?? {},
-  }));
 }
 
 export async function createConnector(ctx: AdminContext, input: CreateConnectorInput): Promise<ConnectorView> {
@@ -363,7 +101,6 @@ export async function createConnector(ctx: AdminContext, input: CreateConnectorI
   const slug = input.slug ?? (await uniqueSlug(ctx, slugFrom(input.name)));
   const plaintext = Buffer.from(JSON.stringify(secret), "utf8");
   try {
-    await primeVault();
     const row = await ctx.db.transaction(async (tx) => {
       const [existing] = await tx.select({ id: connectors.id }).from(connectors).where(and(eq(connectors.orgId, ctx.orgId), eq(connectors.slug, slug)));
       if (existing) throw new FortressError("conflict", `slug: ${slug} is already used by another connector`);
@@ -437,89 +174,6 @@ export async function updateConnector(ctx: AdminContext, id: string, input: z.in
   });
   await notifyConnectorsChanged(ctx.orgId);
   return viewOf(ctx, row);
-}
-
-/** Upstream MCP: compares discovered tools with the pinned ones. Changed/new → held back. */
-async function syncUpstream(tx: Tx, c: ConnectorRow, tools: UpstreamTool[], initial: boolean) {
-  const existing = await tx.select().from(connectorActions).where(and(eq(connectorActions.connectorId, c.id), eq(connectorActions.orgId, c.orgId)));
-  const byTool = new Map(existing.map((a) => [String(a.binding?.tool ?? a.name), a]));
-  const usedNames = new Set(existing.map((a) => a.name));
-  const summary = { added: [] as string[], held_back: [] as string[], removed: [] as string[] };
-  const seen = new Set<string>();
-  for (const t of tools) {
-    if (seen.has(t.name)) continue;
-    seen.add(t.name);
-    const hash = toolHash(t);
-    const annotations = (t.annotations ?? {}) as Record<string, unknown>;
-    const readOnly = annotations.readOnlyHint === true;
-    const destructive = readOnly ? false : annotations.destructiveHint !== false; // MCP default: destructive
-    const pendingDefinition = { ...toolDefinition(t), title: t.title ?? null, readOnly, destructive };
-    const row = byTool.get(t.name);
-    if (row) {
-      if (row.pinnedHash === hash) {
-        if (row.pendingHash || row.binding?.removed) {
-          await tx
-            .update(connectorActions)
-            .set({ pendingHash: null, pendingDefinition: null, exposed: true, binding: { tool: t.name }, updatedAt: new Date() })
-            .where(eq(connectorActions.id, row.id));
-        }
-        continue;
-      }
-      if (row.pendingHash !== hash || row.exposed) {
-        await tx
-          .update(connectorActions)
-          .set({ pendingHash: hash, pendingDefinition, exposed: false, updatedAt: new Date() })
-          .where(eq(connectorActions.id, row.id));
-        summary.held_back.push(row.name);
-      }
-      continue;
-    }
-    let name = upstreamActionName(t.name);
-    for (let i = 2; usedNames.has(name); i++) name = `${upstreamActionName(t.name).slice(0, 60)}_${i}`;
-    usedNames.add(name);
-    if (initial) {
-      await tx.insert(connectorActions).values({
-        orgId: c.orgId,
-        connectorId: c.id,
-        name,
-        title: t.title ?? null,
-        description: t.description ?? "",
-        inputSchema: t.inputSchema,
-        outputSchema: t.outputSchema ?? null,
-        readOnly,
-        destructive,
-        exposed: true,
-        pinnedHash: hash,
-        binding: { tool: t.name },
-      });
-      summary.added.push(name);
-    } else {
-      // A tool that appears later is as suspicious as a changed one: held back until approved.
-      await tx.insert(connectorActions).values({
-        orgId: c.orgId,
-        connectorId: c.id,
-        name,
-        title: t.title ?? null,
-        description: "",
-        inputSchema: { type: "object" },
-        readOnly,
-        destructive,
-        exposed: false,
-        pendingHash: hash,
-        pendingDefinition,
-        binding: { tool: t.name },
-      });
-      summary.held_back.push(name);
-    }
-  }
-  for (const a of existing) {
-    const tool = String(a.binding?.tool ?? a.name);
-    if (!seen.has(tool) && !a.binding?.removed) {
-      await tx.update(connectorActions).set({ exposed: false, binding: { ...a.binding, removed: true }, updatedAt: new Date() }).where(eq(connectorActions.id, a.id));
-      summary.removed.push(a.name);
-    }
-  }
-  return summary;
 }
 
 export interface TestOutcome {
@@ -611,7 +265,6 @@ export async function rotateConnector(ctx: AdminContext, id: string, input: z.in
   const plaintext = Buffer.from(JSON.stringify(secret), "utf8");
   let row: ConnectorRow;
   try {
-    await primeVault();
     row = await ctx.db.transaction(async (tx) => {
       const before = await load(ctx, id, tx);
       assertAllowed(before.status, "rotate");

@@ -21,7 +21,6 @@ import type { AdminContext } from "../identity/admin-auth";
 import { logger } from "../log";
 import { invalidatePolicy } from "../policy";
 import * as vault from "../vault";
-import { serviceKeyring } from "../vault/service-keys";
 
 export const ROTATION_OVERLAP_MS = 48 * 60 * 60 * 1000;
 
@@ -113,16 +112,6 @@ const changeShape = (v: PatKeyView) => {
   return rest;
 };
 
-/**
- * The vault's service keyring reads through the root database handle. On embedded PGlite (one
- * connection) that read would wait forever behind our open transaction, so it is loaded (it caches
- * for seconds) before the transaction starts.
- */
-async function warmVault(): Promise<void> {
-  const ring = serviceKeyring();
-  await ring.material(await ring.currentVersion());
-}
-
 async function storeAnthropicKey(tx: Tx, ctx: AdminContext, label: string, key: string) {
   const plaintext = Buffer.from(key, "utf8");
   try {
@@ -156,7 +145,6 @@ async function audit(tx: Tx, ctx: AdminContext, action: string, row: Row, metada
 }
 
 export async function createPatKey(ctx: AdminContext, input: CreatePatKeyInput): Promise<PatKeyView> {
-  await warmVault();
   const v = await ctx.db.transaction(async (tx) => {
     const secret = await storeAnthropicKey(tx, ctx, input.label, input.anthropic_key);
     const [row] = await tx
@@ -248,7 +236,6 @@ export async function revokePatKey(ctx: AdminContext, id: string): Promise<PatKe
 
 /** Swaps in a new Anthropic key; the previous one stays a fallback for 48 hours. */
 export async function rotatePatKey(ctx: AdminContext, id: string, anthropicKey: string, now = new Date()): Promise<{ key: PatKeyView; rotated: PatKeyView }> {
-  await warmVault();
   const out = await ctx.db.transaction(async (tx) => {
     const row = await loadForUpdate(tx, ctx.orgId, id);
     if (row.status !== "ACTIVE") throw new FortressError("conflict", `A ${row.status} PAT key cannot be rotated`);

@@ -3,7 +3,7 @@
 // Anthropic's published rates (lib/gateway/pat/pricing.ts), for budget planning only.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { patKeys, patRequests, patSpend } from "@/db/schema";
+import { patKeys, patRequests, patSpend, type PatKeyStatus } from "@/db/schema";
 import type { Database } from "../db";
 import { FortressError } from "../errors";
 import { PRICE_TABLE_VERSION } from "../gateway/pat/pricing";
@@ -20,7 +20,7 @@ function monthRange(month: string): [Date, Date] {
 export interface KeyUsage {
   pat_key_id: string;
   label: string;
-  status: string;
+  status: PatKeyStatus;
   month: string;
   price_table_version: string;
   requests: { total: number; allowed: number; denied: number; errors: number };

@@ -20,7 +20,7 @@ import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnt
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
 import { costMicros, formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
-import { actorOf, admissionEvent, auditAdmission, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
+import { actorOf, admissionAudit, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
 import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
@@ -60,7 +60,8 @@ export interface PatGateway {
   other(request: Request, path: string[]): Promise<Response>;
 }
 
-interface Admitted {
+/** A request past every check; `audited` (see admissionAudit) is awaited before answering. */
+interface Admitted extends ReturnType<typeof admissionAudit> {
   facts: RequestFacts;
   selection: Selection;
   body: Uint8Array | null;
@@ -68,29 +69,6 @@ interface Admitted {
   spend: SpendKey | null;
   reservedMicros: number;
   started: number;
-  /**
-   * The admission audit event, awaited before answering. It rides in the vault's commit of the key's
-   * use (one durable write before forwarding instead of two racing for the org's chain); written on
-   * its own when the request never reached the vault.
-   */
-  audited: Promise<void>;
-  admission: { companion: AuditCompanion; settle: () => void };
-}
-
-function admissionAudit(f: RequestFacts, reservedMicros: number): Pick<Admitted, "audited" | "admission"> {
-  const companion: AuditCompanion = { event: admissionEvent(f, reservedMicros) };
-  let link!: (p: Promise<unknown>) => void;
-  const audited = new Promise<void>((resolve, reject) => {
-    link = (p) => p.then(() => resolve(), reject);
-  });
-  audited.catch(() => {}); // observed by answer(); never an unhandled rejection
-  let settled = false;
-  const settle = () => {
-    if (settled) return;
-    settled = true;
-    link(companion.committed ?? auditAdmission(f, reservedMicros));
-  };
-  return { audited, admission: { companion, settle } };
 }
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {

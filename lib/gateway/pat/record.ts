@@ -5,6 +5,7 @@ import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
 import { appendAuditEvents, type AuditEventInput } from "../../audit/record";
+import type { AuditCompanion } from "../../vault";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import { enqueueEvent } from "../../outbox/enqueue";
@@ -62,6 +63,27 @@ export function admissionEvent(facts: RequestFacts, reservedMicros: number): Aud
       reserved_micros: reservedMicros,
     },
   };
+}
+
+/**
+ * The admission event of a request and the promise that it is durable. It rides in the vault's commit
+ * of the key's use (`companion`); `settle()`, called once the key was used or could not be, falls
+ * back to writing it on its own when the vault never took it.
+ */
+export function admissionAudit(f: RequestFacts, reservedMicros: number): { audited: Promise<void>; admission: { companion: AuditCompanion; settle: () => void } } {
+  const companion: AuditCompanion = { event: admissionEvent(f, reservedMicros) };
+  let link!: (p: Promise<unknown>) => void;
+  const audited = new Promise<void>((resolve, reject) => {
+    link = (p) => p.then(() => resolve(), reject);
+  });
+  audited.catch(() => {}); // observed by answer(); never an unhandled rejection
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    link(companion.committed ?? auditAdmission(f, reservedMicros));
+  };
+  return { audited, admission: { companion, settle } };
 }
 
 export interface DenialEvent {
