@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { AuditGroupCommitter, auditGovernedRequest } from "@/lib/audit/gateway";
+import { recordAuditEvent, recordChange } from "@/lib/audit/record";
 import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { FortressError } from "@/lib/errors";
@@ -95,6 +96,35 @@ describe("fail-closed governed audit", () => {
     expect(committer.stats.batches).toBeLessThan(n / 4);
     expect(seen).toHaveLength(n);
     await expect(verifyStoredChain(await getDb(), org.id, "events")).resolves.toMatchObject({ ok: true, checked: n + 1 });
+  });
+});
+
+describe("group commit fast path: one statement from the head this process last wrote", () => {
+  it("appends at the known head, falls back when another writer moved it, and the chain stays verifiable", async () => {
+    const { org } = await newOrg("Fast path");
+    const db = await getDb();
+    const committer = new AuditGroupCommitter();
+    const event = (i: number) => ({ orgId: org.id, product: "mcp" as const, actor, action: "tools/call", decision: "allow" as const, metadata: { i, note: "quotes \" and unicode ✓" } });
+    // First write learns the head through the locking path; the following sequential writes are fast.
+    for (let i = 0; i < 5; i++) await auditGovernedRequest(event(i), committer);
+    expect(committer.stats.fastBatches).toBe(4);
+    // Another writer (a console action, another instance) appends to the same chain …
+    await recordAuditEvent(db, { ...event(99), product: "console", action: "settings.update" });
+    await recordChange(db, { orgId: org.id, actor, action: "update", entityType: "connector", before: { a: 1 }, after: { a: 2 } });
+    // … so the next fast append finds the head moved, writes nothing, and the locking path writes it.
+    const moved = await auditGovernedRequest(event(5), committer);
+    expect(moved.seq).toBe(8);
+    expect(committer.stats.fastBatches).toBe(4);
+    await auditGovernedRequest(event(6), committer);
+    expect(committer.stats.fastBatches).toBe(5);
+    // Concurrent batches on the fast path, racing a writer on the locking path.
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => auditGovernedRequest(event(100 + i), committer)),
+      ...Array.from({ length: 5 }, (_, i) => recordAuditEvent(db, { ...event(200 + i), product: "console" })),
+    ]);
+    await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true, checked: 1 + 5 + 1 + 2 + 40 + 5 });
+    const stored = (await db.execute(sql`select metadata from audit_events where chain = ${org.id} and seq = 3`)) as unknown as { rows: { metadata: unknown }[] };
+    expect(stored.rows[0].metadata).toEqual({ i: 1, note: 'quotes " and unicode ✓' });
   });
 });
 

@@ -1,6 +1,6 @@
 // The vault against a real database: store, use, rotate, destroy, tier rules, guards, audit.
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditEvents, organisations, vaultSecrets } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/context";
@@ -184,5 +184,74 @@ describe("vault secrets", () => {
     const db = await getDb();
     const refusals = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "vault.object.open_refused")));
     expect(refusals).toHaveLength(1);
+  });
+});
+
+describe("a use alongside its audit write (calls that change nothing)", () => {
+  /** Makes this org's audit inserts slow (or fail), without touching other test files' orgs. */
+  async function slowAudit(orgId: string, how: "sleep" | "fail") {
+    const db = await getDb();
+    const name = `test_audit_${how}_${orgId.replace(/-/g, "")}`;
+    const body = how === "sleep" ? "perform pg_sleep(0.3);" : "raise exception 'disk full';";
+    await db.execute(
+      sql.raw(`create or replace function ${name}() returns trigger as $$ begin if new.org_id = '${orgId}' then ${body} end if; return new; end; $$ language plpgsql`),
+    );
+    await db.execute(sql.raw(`create trigger ${name} before insert on audit_events for each row execute function ${name}()`));
+    return async () => {
+      await db.execute(sql.raw(`drop trigger ${name} on audit_events`));
+      await db.execute(sql.raw(`drop function ${name}()`));
+    };
+  }
+  const companionEvent = (orgId: string) => ({ orgId, product: "mcp" as const, actor, action: "tools/call", decision: "allow" as const });
+
+  it("runs the call while the events are written, and returns only once they are durable", async () => {
+    const { org } = await newOrg();
+    const meta = await store(org.id, secretText());
+    const undo = await slowAudit(org.id, "sleep");
+    try {
+      const t0 = performance.now();
+      let startedAt = 0;
+      let seen: Buffer | undefined;
+      const out = await withSecret({ orgId: org.id, secretId: meta.id }, "connector", (p) => {
+        startedAt = performance.now() - t0;
+        seen = p;
+        return "answer";
+      }, { actor, companion: { event: companionEvent(org.id), alongside: true } });
+      const took = performance.now() - t0;
+      expect(out).toBe("answer");
+      expect(startedAt).toBeLessThan(250); // did not wait for the 300 ms commit
+      expect(took).toBeGreaterThanOrEqual(290); // but did not answer before it
+      expect(seen!.every((b) => b === 0)).toBe(true);
+      const actions = (await events(org.id)).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(["vault.secret.used", "tools/call"]));
+    } finally {
+      await undo();
+    }
+  });
+
+  it("discards the result and refuses when the audit write fails", async () => {
+    const { org } = await newOrg();
+    const meta = await store(org.id, secretText());
+    const undo = await slowAudit(org.id, "fail");
+    const discarded: unknown[] = [];
+    let seen: Buffer | undefined;
+    try {
+      await expect(
+        withSecret({ orgId: org.id, secretId: meta.id }, "connector", (p) => {
+          seen = p;
+          return { body: "open stream" };
+        }, { actor, companion: { event: companionEvent(org.id), alongside: true, discard: (r) => discarded.push(r) } }),
+      ).rejects.toMatchObject({ code: "unavailable" });
+      expect(discarded).toEqual([{ body: "open stream" }]);
+      expect(seen!.every((b) => b === 0)).toBe(true);
+      // Without `alongside`, a failed audit write means the call never runs.
+      let called = false;
+      await expect(
+        withSecret({ orgId: org.id, secretId: meta.id }, "connector", () => (called = true), { actor, companion: { event: companionEvent(org.id) } }),
+      ).rejects.toMatchObject({ code: "unavailable" });
+      expect(called).toBe(false);
+    } finally {
+      await undo();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // Callers pass their open transaction so the entry commits atomically with the change it describes;
 // when the write fails, the whole operation fails (fail closed: no unaudited change).
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { auditChainHeads, auditEvents, changeLog } from "@/db/schema";
 import type { DbOrTx, Tx } from "../db";
 import type { Actor, RequestMeta } from "../context";
@@ -118,11 +118,54 @@ export async function recordAuditEvents(db: DbOrTx, inputs: AuditEventInput[]): 
   return inTransaction(db, (tx) => appendAuditEvents(tx, inputs));
 }
 
+/** A chain's head: the seq and hash of its newest row. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+type AuditEventRow = typeof auditEvents.$inferInsert & { prevHash: string; hash: string };
+
+/** The rows that append `inputs` (all of one chain) after `head`, hashed in order, and the new head. */
+function linkEvents(chain: string, head: ChainHead, inputs: AuditEventInput[]): { rows: AuditEventRow[]; head: ChainHead } {
+  let seq = head.seq + 1;
+  let prevHash = head.hash;
+  const rows: AuditEventRow[] = [];
+  for (const input of inputs) {
+    const row = {
+      id: randomUUID(),
+      chain,
+      seq,
+      orgId: input.orgId,
+      occurredAt: input.occurredAt ?? new Date(),
+      product: input.product,
+      actorType: input.actor.type,
+      actorId: input.actor.id,
+      actorLabel: input.actor.label,
+      action: input.action,
+      resourceType: input.resourceType ?? null,
+      resourceId: input.resourceId ?? null,
+      decision: input.decision,
+      reason: input.reason ?? null,
+      latencyMs: input.latencyMs ?? null,
+      requestId: input.meta?.requestId ?? null,
+      clientIp: input.meta?.clientIp ?? null,
+      metadata: input.metadata ?? {},
+    };
+    const hash = chainHash(prevHash, row);
+    rows.push({ ...row, prevHash, hash });
+    prevHash = hash;
+    seq++;
+  }
+  return { rows, head: { seq: seq - 1, hash: prevHash } };
+}
+
 /**
  * recordAuditEvents for a transaction the caller owns and discards as a whole on failure (group
- * commit): no savepoint, two round trips fewer on the hot path.
+ * commit): no savepoint, two round trips fewer on the hot path. `heads`, when given, learns each
+ * chain's new head (the group committer's fast path starts from it).
  */
-export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[]): Promise<{ id: string; seq: number }[]> {
+export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[], heads?: Map<string, ChainHead>): Promise<{ id: string; seq: number }[]> {
   const out: { id: string; seq: number }[] = new Array(inputs.length);
   const byChain = new Map<string, number[]>();
   inputs.forEach((input, i) => {
@@ -137,38 +180,66 @@ export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[]): Prom
       .from(auditChainHeads)
       .where(and(eq(auditChainHeads.chain, chain), eq(auditChainHeads.stream, "events")))
       .for("update");
-    let { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
-    const rows = [];
-    for (const i of byChain.get(chain)!) {
-      const input = inputs[i];
-      const row = {
-        id: randomUUID(),
-        chain,
-        seq,
-        orgId: input.orgId,
-        occurredAt: input.occurredAt ?? new Date(),
-        product: input.product,
-        actorType: input.actor.type,
-        actorId: input.actor.id,
-        actorLabel: input.actor.label,
-        action: input.action,
-        resourceType: input.resourceType ?? null,
-        resourceId: input.resourceId ?? null,
-        decision: input.decision,
-        reason: input.reason ?? null,
-        latencyMs: input.latencyMs ?? null,
-        requestId: input.meta?.requestId ?? null,
-        clientIp: input.meta?.clientIp ?? null,
-        metadata: input.metadata ?? {},
-      };
-      const hash = chainHash(prevHash, row);
-      rows.push({ ...row, prevHash, hash });
-      out[i] = { id: row.id, seq };
-      prevHash = hash;
-      seq++;
-    }
-    await tx.insert(auditEvents).values(rows);
-    await advanceHead(tx, chain, "events", seq - 1, prevHash);
+    const { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
+    const indexes = byChain.get(chain)!;
+    const linked = linkEvents(chain, { seq: seq - 1, hash: prevHash }, indexes.map((i) => inputs[i]));
+    linked.rows.forEach((row, k) => (out[indexes[k]] = { id: row.id, seq: row.seq }));
+    await tx.insert(auditEvents).values(linked.rows);
+    await advanceHead(tx, chain, "events", linked.head.seq, linked.head.hash);
+    heads?.set(chain, linked.head);
   }
   return out;
+}
+
+/**
+ * The group committer's fast path: appends `inputs` (all of `chain`) after the head this process
+ * last wrote, in ONE statement — one round trip, its own durable commit. The head moves only if it
+ * is still where we left it (compare-and-set on seq and hash); if another writer moved it, nothing
+ * is written and null is returned: the caller falls back to the locking path, which reads the head.
+ */
+export async function appendAtKnownHead(
+  db: DbOrTx,
+  chain: string,
+  head: ChainHead,
+  inputs: AuditEventInput[],
+): Promise<{ written: { id: string; seq: number }[]; head: ChainHead } | null> {
+  const linked = linkEvents(chain, head, inputs);
+  const records = linked.rows.map((r) => ({
+    id: r.id,
+    chain: r.chain,
+    seq: r.seq,
+    org_id: r.orgId,
+    occurred_at: (r.occurredAt as Date).toISOString(),
+    product: r.product,
+    actor_type: r.actorType,
+    actor_id: r.actorId,
+    actor_label: r.actorLabel,
+    action: r.action,
+    resource_type: r.resourceType,
+    resource_id: r.resourceId,
+    decision: r.decision,
+    reason: r.reason,
+    latency_ms: r.latencyMs,
+    request_id: r.requestId,
+    client_ip: r.clientIp,
+    metadata: r.metadata,
+    prev_hash: r.prevHash,
+    hash: r.hash,
+  }));
+  const result = (await db.execute(sql`
+    WITH head AS (
+      UPDATE audit_chain_heads SET seq = ${linked.head.seq}, hash = ${linked.head.hash}
+      WHERE chain = ${chain} AND stream = 'events' AND seq = ${head.seq} AND hash = ${head.hash}
+      RETURNING 1
+    )
+    INSERT INTO audit_events (id, chain, seq, org_id, occurred_at, product, actor_type, actor_id, actor_label, action,
+      resource_type, resource_id, decision, reason, latency_ms, request_id, client_ip, metadata, prev_hash, hash)
+    SELECT r.* FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS r(id uuid, chain text, seq bigint, org_id uuid,
+      occurred_at timestamptz, product text, actor_type text, actor_id text, actor_label text, action text,
+      resource_type text, resource_id text, decision text, reason text, latency_ms integer, request_id text,
+      client_ip text, metadata jsonb, prev_hash text, hash text)
+    WHERE EXISTS (SELECT 1 FROM head)
+    RETURNING id`)) as unknown as { rows: unknown[] };
+  if (result.rows.length !== linked.rows.length) return null;
+  return { written: linked.rows.map((r) => ({ id: r.id, seq: r.seq })), head: linked.head };
 }

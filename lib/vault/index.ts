@@ -58,6 +58,15 @@ export interface UseContext {
 export interface AuditCompanion {
   event: AuditEventInput;
   committed?: Promise<unknown>;
+  /**
+   * The caller's call changes nothing (a read-only connector action, a model call): the credential
+   * is used while the use and companion events are being made durable, instead of after. withSecret
+   * still returns nothing before they are durable, and if they cannot be written it discards the
+   * result and refuses ("unavailable"). Never set for an action that changes anything.
+   */
+  alongside?: boolean;
+  /** With `alongside`: releases a result discarded because the audit write failed (an open body). */
+  discard?: (result: unknown) => void;
 }
 
 /*

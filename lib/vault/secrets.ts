@@ -279,6 +279,7 @@ export async function withSecret<T>(
   }
   const { secret, tier, settings } = found;
   let plaintext: Buffer | undefined;
+  let durable: Promise<void>;
   try {
     if (secret.purpose !== purpose) throw new KeyProviderError("integrity", "The credential was stored for another purpose");
     for (const guard of guards) await guard({ orgId: ref.orgId, tier, secretId: ref.secretId, purpose, ctx });
@@ -295,7 +296,7 @@ export async function withSecret<T>(
     plaintext = await openVerified(parsed, binding, provider);
     // The use is durable in the audit log before the plaintext is handed out. Group commit: concurrent
     // uses (and the governed request's own event, when the caller hands it over) share one commit.
-    await recordUse(
+    durable = recordUse(
       vaultAuditInput({
         ...base,
         action: "vault.secret.used",
@@ -305,15 +306,30 @@ export async function withSecret<T>(
       }),
       ctx,
     );
+    if (!ctx.companion?.alongside) await durable;
   } catch (err) {
     plaintext?.fill(0);
     throw await refuse(db, err, { ...base, action: "vault.secret.use_refused" });
   }
-  try {
-    return await fn(plaintext);
-  } finally {
-    plaintext.fill(0);
+  if (!ctx.companion?.alongside) {
+    try {
+      return await fn(plaintext);
+    } finally {
+      plaintext.fill(0);
+    }
   }
+  // A call that changes nothing runs while its audit events are being written (the commit costs as
+  // much as the call itself): nothing of it is returned before they are durable, and a failed write
+  // discards the result and refuses, so the caller never gets anything out of an unrecorded use.
+  const key = plaintext;
+  const [work, audit] = await Promise.allSettled([Promise.resolve().then(() => fn(key)), durable]);
+  key.fill(0);
+  if (audit.status === "rejected") {
+    if (work.status === "fulfilled") ctx.companion.discard?.(work.value);
+    throw await refuse(db, audit.reason, { ...base, action: "vault.secret.use_refused" });
+  }
+  if (work.status === "rejected") throw work.reason;
+  return work.value;
 }
 
 /** Appends the use event (and the caller's companion event) to the org's chain through group commit. */

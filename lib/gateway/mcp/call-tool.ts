@@ -97,10 +97,12 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
   let result: ActionResult;
   if (tool.action.readOnly && !tool.action.destructive && deps.recordAudit === recordGovernedAuditEvent) {
     // Read-only, default audit path: the decision event rides in the same group commit as the vault's
-    // credential-use event (one durable write on the path instead of two), and that commit completes
-    // before the credential is decrypted for the call. If the run stopped before the vault (connector
-    // not ACTIVE, SSRF refusal), the event is written here; either way it is durable before we answer.
-    const companion: AuditCompanion = { event: auditEvent(ctx, name, tool, decision, "executed") };
+    // credential-use event (one durable write on the path instead of two). A read changes nothing at
+    // the vendor, so the call runs while that commit is under way (`alongside`); the vault returns
+    // nothing before it is durable and refuses if it cannot be written. If the run stopped before the
+    // vault (connector not ACTIVE, SSRF refusal), the event is written here; either way it is durable
+    // before we answer.
+    const companion: AuditCompanion = { event: auditEvent(ctx, name, tool, decision, "executed"), alongside: true };
     result = await execute(companion);
     if (companion.committed) await companion.committed;
     else await audit(deps, ctx, name, tool, decision, "executed");

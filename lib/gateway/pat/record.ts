@@ -67,11 +67,18 @@ export function admissionEvent(facts: RequestFacts, reservedMicros: number): Aud
 
 /**
  * The admission event of a request and the promise that it is durable. It rides in the vault's commit
- * of the key's use (`companion`); `settle()`, called once the key was used or could not be, falls
+ * of the key's use (`companion`), written while the request travels upstream; `settle()`, called once the key was used or could not be, falls
  * back to writing it on its own when the vault never took it.
  */
 export function admissionAudit(f: RequestFacts, reservedMicros: number): { audited: Promise<void>; admission: { companion: AuditCompanion; settle: () => void } } {
-  const companion: AuditCompanion = { event: admissionEvent(f, reservedMicros) };
+  const companion: AuditCompanion = {
+    event: admissionEvent(f, reservedMicros),
+    // A model call changes nothing in the customer's systems: it travels while the events are being
+    // written; the client gets nothing before they are durable, and an open upstream body is dropped
+    // if they cannot be written.
+    alongside: true,
+    discard: (res) => (res as { body?: { destroy?: () => void } } | null)?.body?.destroy?.(),
+  };
   let link!: (p: Promise<unknown>) => void;
   const audited = new Promise<void>((resolve, reject) => {
     link = (p) => p.then(() => resolve(), reject);
