@@ -18,7 +18,7 @@ import { maxCostMicros } from "@/lib/gateway/pat/pricing";
 import { postgresLeaseStore, renewLeases, settleSpend, utcMonth } from "@/lib/gateway/pat/spend";
 import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic";
 import { newOrg } from "./helpers";
-import { addPatKey, createOrgApiKey, eventually, grantPatKeys } from "./support/pat-setup";
+import { addPatKey, createOrgApiKey, eventually, grantPatKeys, patWorld } from "./support/pat-setup";
 import { startPatServer, type PatServer } from "./support/pat-server";
 
 let fake: FakeAnthropic;
@@ -80,6 +80,31 @@ describe("spend cap race", () => {
     const denials = await db.select({ n: sql<number>`count(*)` }).from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.decision, "deny")));
     expect(Number(denials[0].n)).toBe(20 * 49);
   }, 180_000);
+
+  it("the spend ledger unreachable when a lease is needed: 503, nothing forwarded (fail closed)", async () => {
+    const down: LeaseStore = {
+      acquire: async () => {
+        throw new Error("connection refused");
+      },
+      giveBack: async () => {},
+      renew: async () => {},
+    };
+    const failing = new LeaseManager(down);
+    const w = await patWorld({ monthly_cap_usd: 10 }, { archive: false, leases: () => failing }, fake);
+    try {
+      const before = fake.requests.length;
+      const res = await fetch(`${w.server.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": w.orgKey, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: MODEL, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ type: "error", error: { type: "api_error" } });
+      expect(fake.requests.length).toBe(before);
+    } finally {
+      await w.close();
+    }
+  });
 
   it("the official SDK sees a cap refusal as a 403 PermissionDeniedError", async () => {
     const { org, user, token } = await newOrg("Cap Corp");
