@@ -1,8 +1,9 @@
 // PAT Fortress: a transparent, governed proxy for Anthropic's Messages API.
 // identity (org API key) → PAT key selection (policy roles) → policy layers 1–3 (authorize) →
 // model allowlist → max_tokens → spend reservation (from this instance's lease, in memory) → the real
-// key from the vault, with the admission audit event in its commit → Anthropic. The client's body goes upstream byte for byte; the upstream status, headers and
-// body come back byte for byte, streamed as they arrive, with usage counted on the way through.
+// key from the vault, with the admission audit event in its commit → Anthropic. The client's body goes
+// upstream byte for byte; the upstream status, headers and body come back byte for byte, streamed as
+// they arrive, with usage counted on the way through.
 // Fortress adds one header, x-fortress-request-id. Everything after the response (settling spend,
 // the log row, the archive) runs once the body has been relayed and never delays it.
 import type { Dispatcher } from "undici";
