@@ -1,7 +1,7 @@
 // PAT Fortress overhead: the same Messages API calls sent directly to a local fake Anthropic and
-// through Fortress (identity, PAT key selection, policy, allowlist, spend reservation + audit in
-// Postgres/PGlite, vault decrypt, relay with usage counting, settlement, log row, encrypted archive),
-// streaming and not, at concurrency 1 and 50, in one run.
+// through Fortress (identity, PAT key selection, policy, allowlist, spend reservation from the
+// instance's lease, audit in Postgres/PGlite, vault decrypt, relay with usage counting, settlement,
+// log row, encrypted archive), streaming and not, at concurrency 1 and 50, in one run.
 // Figures: p50/p90/p99 latency (full response), time to first body byte on streams, throughput.
 // Targets (issue 6): added p50 ≤ 1 ms at c=1; added TTFB ≤ 2 ms on streams; at c=50 Fortress keeps
 // ≥ 10 % of the direct throughput.

@@ -8,6 +8,7 @@
 import { createServer } from "node:http";
 import next from "next";
 import { parseEnv } from "../lib/env";
+import { runShutdownHooks } from "../lib/shutdown";
 
 const dev = process.argv.includes("--dev");
 let settings;
@@ -45,6 +46,8 @@ async function shutdown(signal: string) {
   console.error(`${signal} received, shutting down`);
   server.close();
   server.closeIdleConnections();
+  // Hooks registered by the app (e.g. giving unused spend leases back) need the database: run them first.
+  await runShutdownHooks();
   const state = (globalThis as { __fortressDb?: { handle?: Promise<{ close(): Promise<void> }> } }).__fortressDb;
   await state?.handle?.then((h) => h.close()).catch(() => {});
   process.exit(0);

@@ -87,6 +87,8 @@ describe("PAT admin API", () => {
       }
       await w.client.messages.create({ model: "claude-sonnet-4-6", max_tokens: 5000, messages: [{ role: "user", content: "too big" }] }).catch(() => {});
       await new Promise((r) => setTimeout(r, 300));
+      // The instance gives its unused spend lease back (as it would after a few idle seconds).
+      await w.leases.flush();
       const u = await call(usageRoute.GET, { token: w.token, params: { id: w.patKey.id } });
       expect(u.status).toBe(200);
       expect(u.json.requests).toMatchObject({ total: 4, allowed: 3, denied: 1 });

@@ -28,7 +28,7 @@ function CapBar({ u }: { u: KeyUsage }) {
         <div className={over ? "h-full bg-destructive" : "h-full bg-primary"} style={{ width: `${pct}%` }} />
       </div>
       <p className="text-xs text-muted-foreground">
-        {pct.toFixed(1)}% used · alert at {u.alert_threshold_pct}% {u.reserved_usd > 0 ? `· ${usd(u.reserved_usd)} reserved by requests in flight` : null}
+        {pct.toFixed(1)}% used · alert at {u.alert_threshold_pct}% {u.reserved_usd > 0 ? `· ${usd(u.reserved_usd)} reserved by gateway instances (requests in flight and spend leases)` : null}
       </p>
     </div>
   );

@@ -9,3 +9,4 @@ export * from "./policy";
 export * from "./evidence";
 export * from "./mcp";
 export * from "./pat";
+export * from "./pat-spend-leases";

@@ -6,6 +6,8 @@ import * as patKeysRoute from "@/app/api/v1/pat-keys/route";
 import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
 import { createPatGateway, type PatGatewayDeps } from "@/lib/gateway/pat/gateway";
+import type { LeaseManager } from "@/lib/gateway/pat/lease";
+import { newSpendLeases } from "@/lib/gateway/pat/record";
 import { assignRole, createRole } from "@/lib/policy";
 import { startFakeAnthropic, type FakeAnthropic } from "../fakes/anthropic";
 import { call, newOrg } from "../helpers";
@@ -54,12 +56,15 @@ export interface PatWorld {
   orgKey: string;
   patKey: { id: string; label: string };
   client: Anthropic;
+  /** This world's spend leases (its gateway is one "instance"); flush() gives unused ones back. */
+  leases: LeaseManager;
   close(): Promise<void>;
 }
 
 export async function patWorld(patKey: PatKeyInput = {}, deps: Partial<PatGatewayDeps> = {}, fake?: FakeAnthropic): Promise<PatWorld> {
   const f = fake ?? (await startFakeAnthropic());
-  const server = await startPatServer(createPatGateway({ upstream: () => f.url, ...deps }));
+  const leases = newSpendLeases();
+  const server = await startPatServer(createPatGateway({ upstream: () => f.url, leases: () => leases, ...deps }));
   const { org, user, token } = await newOrg();
   const orgKey = await createOrgApiKey(token);
   const key = await addPatKey(token, patKey);
@@ -74,8 +79,10 @@ export async function patWorld(patKey: PatKeyInput = {}, deps: Partial<PatGatewa
     orgKey,
     patKey: key,
     client,
+    leases,
     async close() {
       await server.close();
+      await leases.close();
       if (!fake) await f.close();
     },
   };

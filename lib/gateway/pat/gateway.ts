@@ -1,8 +1,9 @@
 // PAT Fortress: a transparent, governed proxy for Anthropic's Messages API.
 // identity (org API key) → PAT key selection (policy roles) → policy layers 1–3 (authorize) →
-// model allowlist → max_tokens → spend reservation + audit (one transaction) → the real key from the
-// vault → Anthropic. The client's body goes upstream byte for byte; the upstream status, headers and
-// body come back byte for byte, streamed as they arrive, with usage counted on the way through.
+// model allowlist → max_tokens → spend reservation (from this instance's lease, in memory) → the real
+// key from the vault, with the admission audit event in its commit → Anthropic. The client's body goes
+// upstream byte for byte; the upstream status, headers and body come back byte for byte, streamed as
+// they arrive, with usage counted on the way through.
 // Fortress adds one header, x-fortress-request-id. Everything after the response (settling spend,
 // the log row, the archive) runs once the body has been relayed and never delays it.
 import type { Dispatcher } from "undici";
@@ -20,7 +21,8 @@ import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnt
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
 import { costMicros, formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
-import { actorOf, admissionAudit, complete, recordDenial, release, reserve, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
+import type { LeaseManager } from "./lease";
+import { actorOf, admissionAudit, complete, recordDenial, release, reserve, spendLeases, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
 import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
@@ -35,6 +37,8 @@ export interface PatGatewayDeps {
   upstream: () => string;
   /** Archive every exchange (default true). */
   archive: boolean;
+  /** Spend leases; default: this process's (one per process — tests give each "instance" its own). */
+  leases: () => LeaseManager;
 }
 
 const defaults: PatGatewayDeps = {
@@ -45,6 +49,7 @@ const defaults: PatGatewayDeps = {
   sealObject: (...a) => vault.sealObject(...a),
   upstream: () => env().FORTRESS_ANTHROPIC_UPSTREAM,
   archive: true,
+  leases: () => spendLeases(),
 };
 
 /** Archived response bodies are capped; a longer one is archived truncated and marked so. */
@@ -108,9 +113,11 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     let reservedMicros = 0;
     if (endpoint === "messages" && governed && body) {
       reservedMicros = maxCostMicros(governed.model, body.byteLength, governed.maxTokens ?? 0, governed.remoteSources);
-      spend = { orgId: principal.orgId, patKeyId: key.id, month: utcMonth(startedAt), capMicros: key.monthlyCapMicros, alertThresholdPct: key.alertThresholdPct };
+      spend = { orgId: principal.orgId, patKeyId: key.id, month: utcMonth(startedAt), capMicros: key.monthlyCapMicros, alertThresholdPct: key.alertThresholdPct, ticket: null };
     }
-    const reserved = spend ? await reserve({ ...spend, amountMicros: reservedMicros }) : null;
+    // The lease usually answers synchronously: await only when it had to go to Postgres.
+    const taken = spend ? reserve(deps.leases(), { ...spend, amountMicros: reservedMicros }) : null;
+    const reserved = taken instanceof Promise ? await taken : taken;
     if (reserved === "refused") {
       throw new PolicyDenied(
         `Access denied: the monthly spend cap of ${formatUsd(key.monthlyCapMicros ?? 0)} for PAT key '${key.label}' is reached (resets on the 1st, 00:00 UTC)`,
@@ -118,6 +125,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
         "spend_cap",
       );
     }
+    if (spend && reserved) spend.ticket = reserved;
     if (spend && spend.capMicros === null) reservedMicros = 0; // uncapped: nothing was reserved
     return { facts: f, selection, body, governed, spend, reservedMicros, started, ...admissionAudit(f, reservedMicros) };
   }
@@ -131,7 +139,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       await a.audited;
     } catch (err) {
       res?.body.destroy();
-      if (a.spend) await release(a.spend, a.reservedMicros).catch(() => {});
+      if (a.spend) await release(a.spend).catch(() => {});
       return toAnthropicResponse(new FortressError("unavailable", "Audit log unavailable", { cause: err }), a.facts.requestId);
     }
     return build();
@@ -209,7 +217,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       );
     } catch (e) {
       logger().error({ err: e, requestId: a.facts.requestId }, "pat: could not record failed request");
-      if (a.spend) await release(a.spend, a.reservedMicros).catch(() => {});
+      if (a.spend) await release(a.spend).catch(() => {});
     }
     return unavailable
       ? toAnthropicResponse(err, a.facts.requestId)

@@ -1,9 +1,10 @@
-// What PAT Fortress writes about each request: the admission decision (audit event, with the spend
-// reservation in the same transaction), denials (audit event + log row + outbox event), and the
+// What PAT Fortress writes about each request: the admission decision (spend taken from this
+// instance's lease, then the audit event), denials (audit event + log row + outbox event), and the
 // completed request (settled spend + log row). Traffic Feed events go out after the rows exist.
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
+import { onShutdown } from "../../shutdown";
 import { appendAuditEvents, type AuditEventInput } from "../../audit/record";
 import type { AuditCompanion } from "../../vault";
 import type { Principal } from "../../identity/principal";
@@ -12,7 +13,8 @@ import { enqueueEvent } from "../../outbox/enqueue";
 import { publishTraffic } from "../../traffic";
 import { queueArchiveRetry, type ArchiveResult } from "./archive";
 import type { Usage } from "./pricing";
-import { claimAlert, reserveSpend, settleSpend, type ReserveInput, type SettleResult, type SpendState } from "./spend";
+import { LeaseManager, type LeaseManagerOptions, type TakeResult, type Ticket } from "./lease";
+import { claimAlert, postgresLeaseStore, settleSpend, type ReserveInput, type SettleResult } from "./spend";
 
 export const actorOf = (p: Principal): Actor => ({ type: p.kind, id: p.id, label: p.label });
 
@@ -27,14 +29,33 @@ export interface RequestFacts {
   patKey: { id: string; label: string } | null;
 }
 
+/** A lease manager on the process's database (tests run several side by side, as separate "instances"). */
+export function newSpendLeases(opts: LeaseManagerOptions = {}): LeaseManager {
+  return new LeaseManager(postgresLeaseStore(getDb), {
+    onError: (err, what) => logger().warn({ err }, `pat: spend lease ${what} failed`),
+    ...opts,
+  }).start();
+}
+
+const g = globalThis as typeof globalThis & { __fortressSpendLeases?: LeaseManager };
+/** This process's spend leases (one instance id per process; on globalThis like the database handle). */
+export function spendLeases(): LeaseManager {
+  if (!g.__fortressSpendLeases) {
+    const leases = newSpendLeases();
+    g.__fortressSpendLeases = leases;
+    // Unused leases go back at shutdown; otherwise they wait for the sweep.
+    onShutdown(() => leases.close());
+  }
+  return g.__fortressSpendLeases;
+}
+
 /**
- * Admission, part 1 (before the key is used): the spend reservation, one atomic statement. Keys
- * without a cap reserve nothing (their spend is recorded at settlement).
+ * Admission, part 1 (before the key is used): the request's maximum cost, taken from this instance's
+ * lease — synchronously when the lease has enough (no promise: nothing to await on the hot path).
+ * Keys without a cap reserve nothing (their spend is recorded at settlement).
  */
-export async function reserve(reservation: ReserveInput): Promise<SpendState | "refused"> {
-  if (reservation.capMicros === null) return { reservedMicros: 0, settledMicros: 0 };
-  const state = await reserveSpend(await getDb(), reservation);
-  return state ?? "refused";
+export function reserve(leases: LeaseManager, reservation: ReserveInput): TakeResult | Promise<TakeResult> {
+  return leases.take(reservation, reservation.amountMicros);
 }
 
 /**
@@ -196,12 +217,15 @@ export interface SpendKey {
   month: string;
   capMicros: number | null;
   alertThresholdPct: number;
+  /** The admission's reservation (null before it is taken). */
+  ticket: Ticket | null;
 }
 
 /** After the response: settle the reservation to the real cost and write the log row, together. */
 export async function complete(facts: RequestFacts, outcome: Outcome, spend: SpendKey | null): Promise<void> {
+  const plan = spend?.ticket?.planSettlement(outcome.costMicros) ?? { instanceId: null, releaseMicros: 0 };
   const settledRows = await journal({
-    settle: spend ? [{ ...spend, reservedMicros: outcome.reservedMicros, realMicros: outcome.costMicros }] : [],
+    settle: spend ? [{ ...spend, instanceId: plan.instanceId, releaseMicros: plan.releaseMicros, realMicros: outcome.costMicros }] : [],
     row: rowValues(facts, outcome),
     audit: [
       {
@@ -234,7 +258,8 @@ export async function complete(facts: RequestFacts, outcome: Outcome, spend: Spe
     ],
     archiveRetry: outcome.archive.status === "failed" ? { orgId: facts.principal.orgId, requestId: facts.requestId, result: outcome.archive } : undefined,
   });
-  const s = spend ? settledRows.get(`${spend.patKeyId}:${spend.month}`) : undefined;
+  const s = spend ? settledRows.get(settleKey({ ...spend, instanceId: plan.instanceId })) : undefined;
+  spend?.ticket?.settled(plan, s?.leaseFound ?? false);
   const settled = s?.settledMicros ?? 0;
   const db = await getDb();
   const crossedThreshold = !!s && !!spend && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
@@ -270,10 +295,15 @@ export async function complete(facts: RequestFacts, outcome: Outcome, spend: Spe
   });
 }
 
-/** A request that never reached completion (upstream unreachable…): give its reservation back. */
-export async function release(spend: SpendKey, reservedMicros: number): Promise<void> {
-  const db = await getDb();
-  await settleSpend(db, spend, reservedMicros, 0, false);
+/**
+ * A request that never reached completion (upstream unreachable, audit failed…): its reservation goes
+ * back to the lease — in memory, no write — or, near the cap, straight back to Postgres.
+ */
+export async function release(spend: SpendKey): Promise<void> {
+  const plan = spend.ticket?.release();
+  if (!plan) return;
+  const s = await settleSpend(await getDb(), { ...spend, instanceId: plan.instanceId }, plan.releaseMicros, 0, false);
+  spend.ticket!.settled(plan, s?.leaseFound ?? false);
 }
 
 // ——— group commit ———
@@ -284,9 +314,13 @@ export async function release(spend: SpendKey, reservedMicros: number): Promise<
 // chain lock is taken once per batch instead of once per event.
 
 interface SettleOp extends SpendKey {
-  reservedMicros: number;
+  instanceId: string | null;
+  releaseMicros: number;
   realMicros: number;
 }
+
+/** Settlements are summed per key, month and lease; code-point order = Postgres's order of the lease key. */
+const settleKey = (op: { patKeyId: string; month: string; instanceId: string | null }) => `${op.patKeyId}|${op.month}|${op.instanceId ?? ""}`;
 
 interface Work {
   audit?: AuditEventInput[];
@@ -352,21 +386,22 @@ async function write(works: Work[]): Promise<Map<string, SettleResult>> {
   const db = await getDb();
   return db.transaction(async (tx) => {
     const settled = new Map<string, SettleResult>();
-    // Spend first, aggregated per key and month (rows locked in a fixed order: no deadlocks).
+    // Spend first, aggregated per key, month and lease (rows locked in a fixed order — the order
+    // lease renewals lock them in too: no deadlocks).
     const sums = new Map<string, SettleOp & { count: number }>();
     for (const w of works) {
       for (const op of w.settle ?? []) {
-        const k = `${op.patKeyId}:${op.month}`;
+        const k = settleKey(op);
         const cur = sums.get(k);
         if (cur) {
-          cur.reservedMicros += op.reservedMicros;
+          cur.releaseMicros += op.releaseMicros;
           cur.realMicros += op.realMicros;
           cur.count++;
         } else sums.set(k, { ...op, count: 1 });
       }
     }
-    for (const [k, op] of [...sums.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const r = await settleSpend(tx, op, op.reservedMicros, op.realMicros, op.count);
+    for (const [k, op] of [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const r = await settleSpend(tx, op, op.releaseMicros, op.realMicros, op.count);
       if (r) settled.set(k, r);
     }
     const rows = works.flatMap((w) => (w.row ? [w.row] : []));
