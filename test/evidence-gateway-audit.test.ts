@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { AuditGroupCommitter, auditGovernedRequest } from "@/lib/audit/gateway";
-import { recordAuditEvent, recordChange } from "@/lib/audit/record";
+import { appendAuditEventsFromKnownHeads, chainHeads, recordAuditEvent, recordChange, type ChainHead } from "@/lib/audit/record";
 import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { FortressError } from "@/lib/errors";
@@ -125,6 +125,26 @@ describe("group commit fast path: one statement from the head this process last 
     await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true, checked: 1 + 5 + 1 + 2 + 40 + 5 });
     const stored = (await db.execute(sql`select metadata from audit_events where chain = ${org.id} and seq = 3`)) as unknown as { rows: { metadata: unknown }[] };
     expect(stored.rows[0].metadata).toEqual({ i: 1, note: 'quotes " and unicode ✓' });
+  });
+});
+
+describe("writers of one process share the heads they know", () => {
+  it("a transaction appending from the known heads and the group committer take turns without sending each other down the locking path", async () => {
+    const { org } = await newOrg("Two writers");
+    const db = await getDb();
+    const committer = new AuditGroupCommitter();
+    const event = (action: string) => ({ orgId: org.id, product: "pat" as const, actor, action, decision: "allow" as const });
+    await auditGovernedRequest(event("pat.messages"), committer); // learns the head (locking path)
+    for (let i = 0; i < 10; i++) {
+      // PAT bookkeeping: the completion's log row and audit event in one transaction.
+      const known = chainHeads(db);
+      const learned = new Map<string, ChainHead>();
+      await db.transaction((tx) => appendAuditEventsFromKnownHeads(tx, [event("pat.messages.completed")], known, learned));
+      for (const [chain, head] of learned) known.set(chain, head);
+      await auditGovernedRequest(event("pat.messages"), committer);
+    }
+    expect(committer.stats.fastBatches).toBe(10);
+    await expect(verifyStoredChain(db, org.id, "events")).resolves.toMatchObject({ ok: true, checked: 22 });
   });
 });
 

@@ -20,7 +20,7 @@ import { FortressError } from "../errors";
 import { logger } from "../log";
 import { enqueueEvent } from "../outbox/enqueue";
 import { publishTraffic, type TrafficEvent } from "../traffic";
-import { appendAtKnownHead, appendAuditEvents, PLATFORM_CHAIN, recordAuditEvent, type AuditEventInput, type ChainHead } from "./record";
+import { appendAtKnownHead, appendAuditEvents, chainHeads, PLATFORM_CHAIN, recordAuditEvent, type AuditEventInput, type ChainHead } from "./record";
 
 export interface GovernedAuditInput extends AuditEventInput {
   product: "mcp" | "pat";
@@ -46,8 +46,6 @@ export interface GroupCommitStats {
 export class AuditGroupCommitter {
   private queues = new Map<string, Waiter[]>();
   private busy = new Set<string>();
-  /** The head this committer last wrote, per chain: where its next fast-path append starts. */
-  private heads = new Map<string, ChainHead>();
   readonly stats: GroupCommitStats = { events: 0, batches: 0, largestBatch: 0, failures: 0, fastBatches: 0 };
 
   constructor(
@@ -97,13 +95,14 @@ export class AuditGroupCommitter {
       for (const w of batch) w.reject(err);
       return;
     }
-    const head = this.heads.get(chain);
+    const known = chainHeads(db);
+    const head = known.get(chain);
     if (head && !batch.some((w) => isGovernedDenial(w.input))) {
-      this.heads.delete(chain); // re-learned from whichever write succeeds next
+      known.delete(chain); // re-learned from whichever write succeeds next
       try {
         const done = await appendAtKnownHead(db, chain, head, batch.map((w) => w.input));
         if (done) {
-          this.heads.set(chain, done.head);
+          known.set(chain, done.head);
           this.stats.events += batch.length;
           this.stats.fastBatches++;
           batch.forEach((w, i) => w.resolve(done.written[i]));
@@ -121,7 +120,7 @@ export class AuditGroupCommitter {
         return written;
       });
       const learned = heads.get(chain);
-      if (learned) this.heads.set(chain, learned);
+      if (learned) known.set(chain, learned);
       this.stats.events += batch.length;
       batch.forEach((w, i) => w.resolve(ids[i]));
       return;

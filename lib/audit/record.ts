@@ -124,6 +124,21 @@ export interface ChainHead {
   hash: string;
 }
 
+/**
+ * The heads this process last wrote, per database and chain: where its next one-statement append
+ * starts. Shared by every writer of the process (the gateways' group committer, PAT bookkeeping), so
+ * they do not keep invalidating each other. Only a guess: the compare-and-set checks it.
+ */
+const knownHeads = new WeakMap<object, Map<string, ChainHead>>();
+export function chainHeads(db: object): Map<string, ChainHead> {
+  let heads = knownHeads.get(db);
+  if (!heads) {
+    heads = new Map();
+    knownHeads.set(db, heads);
+  }
+  return heads;
+}
+
 type AuditEventRow = typeof auditEvents.$inferInsert & { prevHash: string; hash: string };
 
 /** The rows that append `inputs` (all of one chain) after `head`, hashed in order, and the new head. */
@@ -242,4 +257,34 @@ export async function appendAtKnownHead(
     RETURNING id`)) as unknown as { rows: unknown[] };
   if (result.rows.length !== linked.rows.length) return null;
   return { written: linked.rows.map((r) => ({ id: r.id, seq: r.seq })), head: linked.head };
+}
+
+/**
+ * appendAuditEvents inside the caller's transaction, trying each chain's known head first (one
+ * statement per chain) and locking only the chains whose head moved. The heads written are put in
+ * `learned`; the caller records them in `chainHeads` once its transaction has committed.
+ */
+export async function appendAuditEventsFromKnownHeads(
+  tx: Tx,
+  inputs: AuditEventInput[],
+  known: Map<string, ChainHead>,
+  learned: Map<string, ChainHead>,
+): Promise<{ id: string; seq: number }[]> {
+  const out: { id: string; seq: number }[] = new Array(inputs.length);
+  const byChain = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    const chain = input.orgId ?? PLATFORM_CHAIN;
+    byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
+  });
+  // The same chain order as the locking path: two writers never wait on each other in a cycle.
+  for (const chain of [...byChain.keys()].sort()) {
+    const indexes = byChain.get(chain)!;
+    const mine = indexes.map((i) => inputs[i]);
+    const head = known.get(chain);
+    const done = head ? await appendAtKnownHead(tx, chain, head, mine) : null;
+    const written = done ? done.written : await appendAuditEvents(tx, mine, learned);
+    if (done) learned.set(chain, done.head);
+    written.forEach((w, k) => (out[indexes[k]] = w));
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
 import { onShutdown } from "../../shutdown";
-import { appendAuditEvents, type AuditEventInput } from "../../audit/record";
+import { appendAuditEventsFromKnownHeads, chainHeads, type AuditEventInput, type ChainHead } from "../../audit/record";
 import type { AuditCompanion } from "../../vault";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
@@ -384,7 +384,9 @@ async function drain(): Promise<void> {
 
 async function write(works: Work[]): Promise<Map<string, SettleResult>> {
   const db = await getDb();
-  return db.transaction(async (tx) => {
+  const known = chainHeads(db);
+  const learned = new Map<string, ChainHead>();
+  const result = await db.transaction(async (tx) => {
     const settled = new Map<string, SettleResult>();
     // Spend first, aggregated per key, month and lease (rows locked in a fixed order — the order
     // lease renewals lock them in too: no deadlocks).
@@ -410,7 +412,11 @@ async function write(works: Work[]): Promise<Map<string, SettleResult>> {
       for (const e of w.outbox ?? []) await enqueueEvent(tx, e);
       if (w.archiveRetry) await queueArchiveRetry(tx, w.archiveRetry.orgId, w.archiveRetry.requestId, w.archiveRetry.result);
     }
-    await appendAuditEvents(tx, works.flatMap((w) => w.audit ?? []));
+    // From the heads this process knows (one statement per chain), like the gateways' group commit:
+    // the two writers share what they know, so neither keeps sending the other down the locking path.
+    await appendAuditEventsFromKnownHeads(tx, works.flatMap((w) => w.audit ?? []), known, learned);
     return settled;
   });
+  for (const [chain, head] of learned) known.set(chain, head);
+  return result;
 }
