@@ -2,6 +2,7 @@
 // bus says the org changed (on every instance), and in any case after a short max-age, so a lost
 // message costs at most a few seconds of staleness. Loading failures fail closed ("unavailable"):
 // no snapshot, no decision.
+import { forgetOrgRowsHere } from "../cache/shared";
 import { getDb, type DbOrTx } from "../db";
 import { FortressError } from "../errors";
 import { logger } from "../log";
@@ -133,8 +134,11 @@ export const getPolicySnapshot = (orgId: string) => policySnapshots().get(orgId)
 /**
  * For other modules whose changes the policy depends on (connectors, connector actions, PAT keys):
  * call after your transaction commits. Bumps the org's policy version and tells every instance.
+ * This instance's hot-path row caches (connectors, vault rows) drop the org first, before the
+ * version bump's round trip: a kill switch or a crypto-shred applies here from the commit on.
  */
 export async function invalidatePolicy(orgId: string, db?: DbOrTx): Promise<void> {
+  forgetOrgRowsHere(orgId);
   try {
     await bumpPolicyVersion(db ?? (await getDb()), orgId);
   } finally {
