@@ -7,6 +7,7 @@ import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, connectors } from "@/db/schema";
+import { notifyConnectorsChanged } from "@/lib/connectors/events";
 import { getDb } from "@/lib/db";
 import { allowLoopback, api, connectorRow, runAction } from "./connectors-helpers";
 import { newOrg } from "./helpers";
@@ -97,6 +98,7 @@ async function pointAt(orgId: string, id: string, type: string, url: string) {
   const key = type === "salesforce" ? "instance_url" : type === "mcp" ? "url" : "base_url";
   const row = await connectorRow(orgId, id);
   await db.update(connectors).set({ status: "ACTIVE", config: { ...row.config, [key]: url } }).where(eq(connectors.id, id));
+  await notifyConnectorsChanged(orgId); // as the connector service does after its own writes
 }
 
 describe("connector SSRF", () => {

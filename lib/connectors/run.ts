@@ -17,6 +17,7 @@ import { logger } from "../log";
 import { assertOutboundAllowed, OutboundBlockedError } from "../net/outbound";
 import { enqueueEvent } from "../outbox/enqueue";
 import { withSecret, type AuditCompanion } from "../vault";
+import { connectorState, forgetOrgConnectors } from "./cache";
 import { getConnectorType } from "./catalog";
 import { notifyConnectorsChanged } from "./events";
 import { ConnectorError, type ActionResult, type ConnectorRef, type ConnectorType } from "./types";
@@ -182,6 +183,9 @@ async function recordFailure(c: ConnectorRow, err: ConnectorError, action: strin
   if (wentOffline) {
     logger().warn({ connectorId: c.id, orgId: c.orgId }, "connector OFFLINE after consecutive failures");
     await notifyConnectorsChanged(c.orgId);
+  } else if (countIt) {
+    // The count moved: the next call on this instance reads it (the breaker itself decides in SQL).
+    forgetOrgConnectors(c.orgId);
   }
 }
 
@@ -192,6 +196,8 @@ async function recordSuccess(c: ConnectorRow): Promise<void> {
     .update(connectors)
     .set({ consecutiveFailures: 0, lastError: null, updatedAt: new Date() })
     .where(and(eq(connectors.id, c.id), eq(connectors.orgId, c.orgId), eq(connectors.status, "ACTIVE")));
+  // Else a cached row still showing the old count would repeat this write until its max-age.
+  forgetOrgConnectors(c.orgId);
 }
 
 export async function runConnectorAction(input: RunConnectorActionInput): Promise<ActionResult> {
@@ -205,12 +211,12 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
   const invalid = validateArgs(input.action.inputSchema ?? { type: "object" }, input.args ?? {});
   if (invalid) return errorResult(`Invalid arguments: ${invalid}`);
   const meta = { requestId: input.requestId, clientIp: input.clientIp ?? null };
-  // The caller's row may be a cached copy: the kill switch (and the breaker) must apply at once on
-  // every instance, so the status is read fresh (one primary-key lookup) before the vault is asked.
-  const [fresh] = await (await getDb())
-    .select({ status: connectors.status, enabled: connectors.enabled })
-    .from(connectors)
-    .where(and(eq(connectors.id, c.id), eq(connectors.orgId, c.orgId)));
+  // The caller's row may be older than this request's checks: the kill switch (and the breaker) is
+  // checked again, right before the vault is asked, against the org's connectors cache. Every status
+  // change drops that cache at once on the instance that made it and within a bus round trip
+  // elsewhere (at worst ORG_ROWS_MAX_AGE_MS, 500 ms, if a message is lost): the bounded window that
+  // API-key revocation has too, instead of a database read on every call.
+  const fresh = await connectorState(c.orgId, c.id);
   if (!fresh) return errorResult(`Connector ${c.slug} no longer exists`);
   if (fresh.status !== "ACTIVE") return errorResult(`Connector ${c.slug} is ${fresh.status}; only ACTIVE connectors serve requests`);
   if (!fresh.enabled) return errorResult(`Connector ${c.slug} is turned off`);

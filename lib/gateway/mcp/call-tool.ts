@@ -13,7 +13,7 @@ import { logger } from "../../log";
 import type { Decision } from "../../policy";
 import type { McpDeps } from "./deps";
 import { INTERNAL_ERROR, INVALID_PARAMS, isObject, RpcError } from "./protocol";
-import { findTool, forgetOrgTools, type ToolEntry } from "./tools";
+import { findTool, type ToolEntry } from "./tools";
 import { validateArguments } from "./validate-args";
 
 export interface CallContext {
@@ -39,9 +39,8 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
   const rawArgs = params.arguments;
   if (rawArgs !== undefined && !isObject(rawArgs)) throw new RpcError(INVALID_PARAMS, 'Invalid params: "arguments" must be an object');
   const args = (rawArgs ?? {}) as Record<string, unknown>;
-  const db = await deps.db();
 
-  const tool = await findTool(db, ctx.principal.orgId, name);
+  const tool = await findTool(ctx.principal.orgId, name);
   // PENDING connectors and held-back actions are not tools yet: the same answer as a name that never existed.
   if (!tool || tool.connector.status === "PENDING" || !tool.action.exposed) {
     await audit(deps, ctx, name, null, { effect: "deny", reason: `Unknown tool: ${name}` }, "unknown_tool");
@@ -120,8 +119,6 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     result = await execute();
   }
 
-  // A failed call may have moved the connector's failure count or status: re-read it next time.
-  if (result.isError) forgetOrgTools(ctx.principal.orgId);
   const relayed = redactResult(deps, result, decision);
   publish(deps, ctx, name, tool, relayed.isError ? "error" : "allow", relayed.isError ? "Vendor error" : decision.reason);
   return relayed;

@@ -12,6 +12,7 @@ import { redactValue } from "../../redaction";
 import { publishTraffic } from "../../traffic";
 
 export interface McpDeps {
+  /** Sessions and audit writes. The tool table comes from the process's connectors cache (lib/connectors/cache.ts). */
   db: () => Promise<Database>;
   authenticate: typeof authenticateApiKey;
   authorize: typeof authorize;

@@ -242,8 +242,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
         if (!modern) break;
         return finish({ supportedVersions: SUPPORTED_VERSIONS, capabilities: SERVER_CAPABILITIES, instructions: INSTRUCTIONS });
       case "tools/list": {
-        const db = await deps.db();
-        const tools = await allowedTools(db, ctx.principal, ctx.meta.clientIp, deps.allowedResources);
+        const tools = await allowedTools(ctx.principal, ctx.meta.clientIp, deps.allowedResources);
         const p = page(tools, params.cursor);
         return finish({
           tools: p.tools.map(toolDefinition),

@@ -47,7 +47,7 @@ export function toolListStreams(deps: McpDeps, sessions: SessionStore) {
       throw err;
     }
     if (session && !(await sessions.find(principal, session.id))) return null;
-    const tools = await allowedTools(await deps.db(), principal, ctx.meta.clientIp, deps.allowedResources);
+    const tools = await allowedTools(principal, ctx.meta.clientIp, deps.allowedResources);
     return listFingerprint(tools);
   }
 

@@ -2,16 +2,14 @@
 // filtered by policy (allowedResources), in name order, with cursor pagination and the annotations
 // clients use to warn before destructive calls.
 import { createHash } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
-import { connectorActions, connectors } from "@/db/schema";
-import type { Database } from "../../db";
+import { forgetOrgConnectors, orgConnectors, type ConnectorActionRow, type ConnectorRow as Row, type OrgConnectors } from "../../connectors/cache";
 import type { Principal } from "../../identity/principal";
 import type { PolicyResource } from "../../policy";
 import { observeAllToolsChanges } from "./changes";
 import { INVALID_PARAMS, RpcError } from "./protocol";
 
-export type ConnectorRow = typeof connectors.$inferSelect;
-export type ActionRow = typeof connectorActions.$inferSelect;
+export type ConnectorRow = Row;
+export type ActionRow = ConnectorActionRow;
 export type ActionResource = Extract<PolicyResource, { kind: "connector_action" }>;
 
 export interface ToolEntry {
@@ -38,81 +36,55 @@ export function resourceOf(connector: ConnectorRow, action: ActionRow): ActionRe
 }
 
 interface OrgTools {
-  at: number;
   /** Listable: ACTIVE, enabled connectors' exposed actions, by name. */
   listed: ToolEntry[];
   /** Every action of the org, whatever its state, by full name (tools/call decides what to do). */
   byName: Map<string, ToolEntry>;
 }
 
-/**
- * The org's tool table, cached per instance for at most TOOLS_CACHE_MS. Connector changes are
- * announced on the tools bus (every instance) and drop the entry at once; the age bound covers a lost
- * message. Reads are one query per org and second instead of one per request.
- */
-export const TOOLS_CACHE_MS = 1_000;
-const cache = new Map<Database, Map<string, OrgTools>>();
+// The tool table is derived from the org's cached connectors (lib/connectors/cache.ts: dropped on
+// every connector change on every instance, at most 500 ms old otherwise), once per loaded table.
+const derived = new WeakMap<OrgConnectors, OrgTools>();
 let observing = false;
 
-function orgCache(db: Database): Map<string, OrgTools> {
-  if (!observing) {
-    observing = true;
-    observeAllToolsChanges((orgId) => {
-      for (const m of cache.values()) m.delete(orgId);
-    });
-  }
-  let m = cache.get(db);
-  if (!m) cache.set(db, (m = new Map()));
-  return m;
-}
-
-/** Drops the cached table of an org (after a failed vendor call: the connector row changed). */
-export function forgetOrgTools(orgId: string): void {
-  for (const m of cache.values()) m.delete(orgId);
-}
-
-async function orgTools(db: Database, orgId: string, now = Date.now()): Promise<OrgTools> {
-  const m = orgCache(db);
-  const hit = m.get(orgId);
-  if (hit && now - hit.at < TOOLS_CACHE_MS) return hit;
-  const rows = await db
-    .select({ connector: connectors, action: connectorActions })
-    .from(connectorActions)
-    .innerJoin(connectors, and(eq(connectors.id, connectorActions.connectorId), eq(connectors.orgId, connectorActions.orgId)))
-    .where(and(eq(connectorActions.orgId, orgId), eq(connectors.orgId, orgId)))
-    .orderBy(asc(connectors.slug), asc(connectorActions.name));
-  const all = rows.map(({ connector, action }) => ({ name: toolName(connector.slug, action.name), connector, action, resource: resourceOf(connector, action) }));
+function buildTools(table: OrgConnectors): OrgTools {
+  const all = table.actions.map(({ connector, action }) => ({ name: toolName(connector.slug, action.name), connector, action, resource: resourceOf(connector, action) }));
   const byName = new Map<string, ToolEntry>();
   for (const t of all) if (!byName.has(t.name)) byName.set(t.name, t);
   const listed = all
     .filter((t) => t.connector.status === "ACTIVE" && t.connector.enabled && t.action.exposed)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // code-point order, locale-independent
-  const entry = { at: now, listed, byName };
-  if (m.size >= 10_000) m.clear();
-  m.set(orgId, entry);
-  return entry;
+  return { listed, byName };
+}
+
+async function orgTools(orgId: string): Promise<OrgTools> {
+  if (!observing) {
+    observing = true;
+    // A tools-bus message may reach this instance before the policy bus's: open notification
+    // streams re-check their list on it, so the table must already be gone when they do.
+    observeAllToolsChanges(forgetOrgConnectors);
+  }
+  const table = await orgConnectors(orgId);
+  let tools = derived.get(table);
+  if (!tools) derived.set(table, (tools = buildTools(table)));
+  return tools;
 }
 
 /** Every exposed action of the org's ACTIVE, enabled connectors, ordered by tool name. */
-export async function loadOrgTools(db: Database, orgId: string): Promise<ToolEntry[]> {
-  return (await orgTools(db, orgId)).listed;
+export async function loadOrgTools(orgId: string): Promise<ToolEntry[]> {
+  return (await orgTools(orgId)).listed;
 }
 
 /** One tool by its full name, org-scoped, whatever its connector's status (the caller decides). */
-export async function findTool(db: Database, orgId: string, name: string): Promise<ToolEntry | null> {
-  return (await orgTools(db, orgId)).byName.get(name) ?? null;
+export async function findTool(orgId: string, name: string): Promise<ToolEntry | null> {
+  return (await orgTools(orgId)).byName.get(name) ?? null;
 }
 
 export type AllowedResources = (principal: Principal, resources: ActionResource[], clientIp: string | null) => Promise<ActionResource[]>;
 
 /** The org's tools this caller may use now (policy layers 1–3, no rate-limit counter consumed). */
-export async function allowedTools(
-  db: Database,
-  principal: Principal,
-  clientIp: string | null,
-  allowed: AllowedResources,
-): Promise<ToolEntry[]> {
-  const all = await loadOrgTools(db, principal.orgId);
+export async function allowedTools(principal: Principal, clientIp: string | null, allowed: AllowedResources): Promise<ToolEntry[]> {
+  const all = await loadOrgTools(principal.orgId);
   if (all.length === 0) return [];
   const permitted = await allowed(principal, all.map((t) => t.resource), clientIp);
   const keys = new Set(permitted.map((r) => `${r.connectorId}\u0000${r.action}`));
