@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { vaultRewrapRuns, vaultSecrets, vaultServiceKeys } from "@/db/schema";
+import { announceOrgChange } from "@/lib/cache/shared";
 import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
 import { storeSecret, withSecret } from "@/lib/vault";
@@ -91,6 +92,7 @@ describe("service key rotation and rewrap", () => {
 
     // A blob that still needs the retired version fails closed.
     await db.update(vaultSecrets).set({ blob: oldRow.blob, keyVersion: oldRow.keyVersion }).where(eq(vaultSecrets.id, kept.id));
+    await announceOrgChange(org.id); // a write behind the vault's back: announced as the vault's own writes are
     const err = await withSecret({ orgId: org.id, secretId: kept.id }, "connector", () => "opened", { actor: SYSTEM_ACTOR }).catch((e) => e);
     expect(err).toMatchObject({ code: "unavailable", details: { failure: "wrong_key" } });
     // … and the rewrap job cannot move it either: counted as failed, audited.

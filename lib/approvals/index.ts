@@ -13,6 +13,7 @@ import { z } from "zod";
 import { orgEvidenceSettings, pendingChanges } from "@/db/schema";
 import { can } from "../accounts/permissions";
 import { recordAuditEvent, recordChange } from "../audit/record";
+import { announceOrgChange } from "../cache/shared";
 import type { Database, DbOrTx } from "../db";
 import { FortressError, forbidden, isFortressError, notFound } from "../errors";
 import type { AdminContext } from "../identity/admin-auth";
@@ -154,7 +155,7 @@ export async function decideApproval(ctx: AdminContext, id: string, decision: "a
   if (!can(ctx.role, "org:write")) throw forbidden("Only owners and admins approve changes");
   let applying = false;
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const view = await ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .select()
         .from(pendingChanges)
@@ -202,6 +203,10 @@ export async function decideApproval(ctx: AdminContext, id: string, decision: "a
       });
       return approvalView(updated);
     });
+    // An applied change ran inside our transaction, so its own announcements could not reach other
+    // instances before the commit: now every instance drops the org's cached policy and rows.
+    if (applying) await announceOrgChange(ctx.orgId);
+    return view;
   } catch (err) {
     // The change could not be applied (e.g. the key was already gone): mark it failed, visibly.
     if (applying) {

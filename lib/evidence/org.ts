@@ -4,6 +4,7 @@ import { z } from "zod";
 import { organisations, TIERS } from "@/db/schema";
 import { registerApprovalKind, requireApproval, type ApprovalOutcome } from "../approvals";
 import { recordChange } from "../audit/record";
+import { announceOrgChange } from "../cache/shared";
 import { notFound } from "../errors";
 import { orgSummary, type AdminContext, type OrgSummary } from "../identity/admin-auth";
 
@@ -16,7 +17,7 @@ export const ZOrgUpdate = z
 export type OrgUpdate = z.infer<typeof ZOrgUpdate>;
 
 async function apply(ctx: AdminContext, input: OrgUpdate): Promise<OrgSummary> {
-  return ctx.db.transaction(async (tx) => {
+  const org = await ctx.db.transaction(async (tx) => {
     const [before] = await tx.select().from(organisations).where(eq(organisations.id, ctx.orgId)).for("update");
     if (!before) throw notFound("Organisation");
     const [after] = await tx
@@ -37,6 +38,10 @@ async function apply(ctx: AdminContext, input: OrgUpdate): Promise<OrgSummary> {
     });
     return orgSummary(after);
   });
+  // The tier decides which key may open the org's credentials, and vault uses read it through the
+  // org's cached rows: every instance drops them (after decideApproval's commit when approved).
+  await announceOrgChange(ctx.orgId, ctx.db);
+  return org;
 }
 
 const applyTier = registerApprovalKind("org.tier", (ctx, p: { tier: OrgUpdate["tier"] }) => apply(ctx, { tier: p.tier }), {

@@ -6,6 +6,7 @@ import { and, count, eq, isNotNull, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { orgKeySettings, vaultSecrets, type Tier } from "@/db/schema";
 import { recordAuditEvent, recordChange } from "../audit/record";
+import { announceOrgChange } from "../cache/shared";
 import { env } from "../env";
 import { FortressError } from "../errors";
 import type { AdminContext } from "../identity/admin-auth";
@@ -179,6 +180,8 @@ export async function putEncryptionKeyProvider(ctx: AdminContext, input: KeyProv
     });
   });
   forgetOrgProvider(ctx.orgId);
+  // Uses read the key settings through the org's cached vault rows: every instance drops them.
+  await announceOrgChange(ctx.orgId, ctx.db);
   return getEncryptionKeys(ctx);
 }
 
@@ -246,6 +249,8 @@ export async function testEncryptionKeyProvider(ctx: AdminContext): Promise<KeyP
     });
   });
   forgetOrgProvider(ctx.orgId);
+  // The test result decides which provider may be used (storePolicy): cached settings go everywhere.
+  await announceOrgChange(ctx.orgId, ctx.db);
   return result;
 }
 

@@ -5,6 +5,7 @@
 import { and, asc, eq, gt, isNotNull, lt, ne, sql } from "drizzle-orm";
 import { orgKeySettings, vaultRewrapRuns, vaultSecrets } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record";
+import { announceOrgChange } from "../cache/shared";
 import { SYSTEM_ACTOR } from "../context";
 import type { Database, Tx } from "../db";
 import { logger } from "../log";
@@ -34,6 +35,11 @@ export interface RewrapResult {
 }
 
 type Run = typeof vaultRewrapRuns.$inferSelect;
+
+/** After a batch commits: instances drop their cached copies of the blobs it moved (lib/vault/secret-rows.ts). */
+async function announceMoved(orgIds: Iterable<string>): Promise<void> {
+  for (const orgId of new Set(orgIds)) await announceOrgChange(orgId);
+}
 
 async function currentRun(db: Database, target: number): Promise<Run | null> {
   const [run] = await db
@@ -94,6 +100,7 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
     if (opts.maxBatches !== undefined && batches >= opts.maxBatches) break;
     batches++;
     const runId: string = run.id;
+    let moved: string[] = [];
     const outcome: Run | null = await db.transaction(async (tx): Promise<Run | null> => {
       const [fresh] = await tx.select().from(vaultRewrapRuns).where(eq(vaultRewrapRuns.id, runId));
       const conds = [lt(vaultSecrets.keyVersion, target), isNotNull(vaultSecrets.blob)];
@@ -106,7 +113,8 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
         .limit(batchSize)
         .for("update", { skipLocked: true });
       if (rows.length === 0) return null;
-      const { ok, bad } = await resealRows(tx, rows, target);
+      const { ok, bad, orgIds } = await resealRows(tx, rows, target);
+      moved = orgIds;
       const last = rows[rows.length - 1].id;
       const [updated]: Run[] = await tx
         .update(vaultRewrapRuns)
@@ -122,6 +130,7 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
       await opts.beforeCommit?.(batches);
       return updated;
     });
+    await announceMoved(moved);
     if (!outcome) {
       const [finished]: Run[] = await db
         .update(vaultRewrapRuns)
@@ -148,12 +157,12 @@ export async function runRewrap(db: Database, opts: RewrapOptions = {}): Promise
 type RowToMove = { id: string; orgId: string; purpose: string; blob: Buffer | null };
 
 /** Opens each row's blob and reseals it under `target` with the org's current provider; one UPDATE. */
-async function resealRows(tx: Tx, rows: RowToMove[], target: number): Promise<{ ok: number; bad: number }> {
+async function resealRows(tx: Tx, rows: RowToMove[], target: number): Promise<{ ok: number; bad: number; orgIds: string[] }> {
   const keyring = serviceKeyring();
   const providers = new OrgProviders(tx);
   let ok = 0;
   let bad = 0;
-  const moved: { id: string; blob: Buffer; keyVersion: number; kind: KeyProviderKind }[] = [];
+  const moved: { id: string; orgId: string; blob: Buffer; keyVersion: number; kind: KeyProviderKind }[] = [];
   for (const row of rows) {
     const binding = { orgId: row.orgId, objectId: row.id, purpose: row.purpose };
     let plaintext: Buffer | undefined;
@@ -161,7 +170,7 @@ async function resealRows(tx: Tx, rows: RowToMove[], target: number): Promise<{ 
       const parsed = await verifyStored(row.blob!, binding, keyring, tx);
       plaintext = await openVerified(parsed, binding, await providers.forOpen(row.orgId, parsed.providerKind));
       const sealed = await sealWith(await providers.forSeal(row.orgId, parsed.providerKind), keyring, binding, plaintext, { version: target, db: tx });
-      moved.push({ id: row.id, blob: sealed.blob, keyVersion: sealed.keyVersion, kind: sealed.providerKind });
+      moved.push({ id: row.id, orgId: row.orgId, blob: sealed.blob, keyVersion: sealed.keyVersion, kind: sealed.providerKind });
       ok++;
     } catch (err) {
       bad++;
@@ -190,7 +199,7 @@ async function resealRows(tx: Tx, rows: RowToMove[], target: number): Promise<{ 
       sql`UPDATE vault_secrets AS s SET blob = v.blob, key_version = v.kv, key_provider = v.kind FROM (VALUES ${values}) AS v(id, blob, kv, kind) WHERE s.id = v.id`,
     );
   }
-  return { ok, bad };
+  return { ok, bad, orgIds: moved.map((m) => m.orgId) };
 }
 
 /**
@@ -206,7 +215,7 @@ export async function migrateToCustomerKeys(db: Database, opts: { batchSize?: nu
   const total = { processed: 0, succeeded: 0, failed: 0 };
   for (let batch = 0; opts.maxBatches === undefined || batch < opts.maxBatches; batch++) {
     const from: string | null = cursor;
-    const result: { n: number; ok: number; bad: number; last: string } | null = await db.transaction(async (tx) => {
+    const result: { n: number; ok: number; bad: number; last: string; orgIds: string[] } | null = await db.transaction(async (tx) => {
       const conds = [
         isNotNull(vaultSecrets.blob),
         eq(vaultSecrets.keyProvider, "local"),
@@ -224,10 +233,11 @@ export async function migrateToCustomerKeys(db: Database, opts: { batchSize?: nu
         .limit(batchSize)
         .for("update", { of: vaultSecrets, skipLocked: true });
       if (rows.length === 0) return null;
-      const { ok, bad } = await resealRows(tx, rows, target);
-      return { n: rows.length, ok, bad, last: rows[rows.length - 1].id };
+      const { ok, bad, orgIds } = await resealRows(tx, rows, target);
+      return { n: rows.length, ok, bad, last: rows[rows.length - 1].id, orgIds };
     });
     if (!result) break;
+    await announceMoved(result.orgIds);
     cursor = result.last;
     total.processed += result.n;
     total.succeeded += result.ok;
@@ -245,6 +255,7 @@ async function rewrapConfigCredentials(db: Database, target: number): Promise<vo
   const keyring = serviceKeyring();
   for (const { orgId } of rows) {
     try {
+      let resealed = false;
       await db.transaction(async (tx) => {
         const [row] = await tx
           .select()
@@ -259,10 +270,13 @@ async function rewrapConfigCredentials(db: Database, target: number): Promise<vo
           const sealed = await sealWith(localKeyProvider(), keyring, binding, plaintext, { version: target, db: tx });
           // updated_at is left alone: the configuration (and its provider cache key) did not change.
           await tx.update(orgKeySettings).set({ sealedCredentials: sealed.blob, credentialsKeyVersion: target }).where(eq(orgKeySettings.orgId, orgId));
+          resealed = true;
         } finally {
           plaintext.fill(0);
         }
       });
+      // The settings row is cached with the org's secrets (lib/vault/secret-rows.ts).
+      if (resealed) await announceOrgChange(orgId);
     } catch (err) {
       logger().error({ err: asProviderError(err), orgId }, "vault rewrap: could not reseal a key provider configuration");
     }

@@ -2,7 +2,8 @@
 // Plaintext lives only in Buffers that are zeroed in `finally`; nothing here logs, returns or audits it.
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
-import { orgKeySettings, organisations, vaultSecrets, type Tier } from "@/db/schema";
+import { vaultSecrets, type Tier } from "@/db/schema";
+import { announceOrgChange } from "../cache/shared";
 import { getDb, type DbOrTx } from "../db";
 import { FortressError, isFortressError } from "../errors";
 import { asProviderError, openVerified, sealWith, verifyStored } from "./envelope";
@@ -11,6 +12,7 @@ import { providerForKind, providerForStore } from "./org-keys";
 import { serviceKeyring } from "./service-keys";
 import { auditCommitter } from "../audit/gateway";
 import type { AuditEventInput } from "../audit/record";
+import { secretRecord, type SecretRecord } from "./secret-rows";
 import { auditRefusal, failureMetadata, vaultAudit, vaultAuditInput, type VaultAuditInput } from "./vault-audit";
 import type { SecretMetadata, SecretPurpose, SecretRef, StoreSecretInput, UseContext } from "./index";
 
@@ -129,6 +131,7 @@ export async function storeSecret(db: DbOrTx, input: StoreSecretInput): Promise<
       decision: "info",
       metadata: { type: input.type, purpose: input.purpose, key_provider: sealed.providerKind, key_version: sealed.keyVersion },
     });
+    await announceOrgChange(input.orgId, db);
     return metadataOf(row);
   } catch (err) {
     throw await refuse(db, err, { ...base, action: "vault.secret.store_refused" });
@@ -200,6 +203,8 @@ export async function rotateSecret(
       decision: "info",
       metadata: { type: current.type, purpose: current.purpose, key_provider: sealed.providerKind, key_version: sealed.keyVersion },
     });
+    // Cached copies of the old blob go: at once here, after the commit elsewhere (see announceOrgChange).
+    await announceOrgChange(ref.orgId, db);
     return metadataOf(row);
   } catch (err) {
     throw await refuse(db, err, { ...base, purpose: current.purpose, action: "vault.secret.rotate_refused" });
@@ -235,6 +240,9 @@ export async function destroySecret(db: DbOrTx, ref: SecretRef, ctx: UseContext)
     decision: "info",
     metadata: { type: row.type, purpose: row.purpose, purge_after: row.purgeAfter?.toISOString() },
   });
+  // A shredded secret stops decrypting at once on this instance, and on the others within the bus
+  // round trip (here, or after the caller's commit when `db` is its transaction) or the 500 ms max-age.
+  await announceOrgChange(ref.orgId, db);
 }
 
 export async function getSecretMetadata(db: DbOrTx, ref: SecretRef): Promise<SecretMetadata | null> {
@@ -258,18 +266,12 @@ export async function withSecret<T>(
     throw new FortressError("unavailable", "Credential vault unavailable", { cause: err });
   }
   const base = { orgId: ref.orgId, secretId: ref.secretId, actor: ctx.actor, meta: ctx.meta, product: ctx.product, purpose };
-  const lookup = async () =>
-    UUID.test(ref.secretId) && UUID.test(ref.orgId)
-      ? db
-          .select({ secret: vaultSecrets, tier: organisations.tier, settings: orgKeySettings })
-          .from(vaultSecrets)
-          .innerJoin(organisations, eq(organisations.id, vaultSecrets.orgId))
-          .leftJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
-          .where(and(eq(vaultSecrets.id, ref.secretId), eq(vaultSecrets.orgId, ref.orgId), isNull(vaultSecrets.destroyedAt)))
-      : Promise.resolve([]);
-  let found: Awaited<ReturnType<typeof lookup>>[number] | undefined;
+  // The encrypted row, tier and key settings: from the per-org cache (lib/vault/secret-rows.ts, at
+  // most 500 ms old, dropped on every change to the org's secrets or keys). Everything below still
+  // runs on every use.
+  let found: SecretRecord | null = null;
   try {
-    [found] = await lookup();
+    if (UUID.test(ref.secretId) && UUID.test(ref.orgId)) found = await secretRecord(ref);
   } catch (err) {
     throw new FortressError("unavailable", "Credential vault unavailable", { cause: err });
   }
