@@ -12,7 +12,7 @@ interface Shared {
   cache: OrgRowsCache<unknown>;
 }
 
-const g = globalThis as typeof globalThis & { __fortressOrgRows?: Map<string, Shared> };
+const g = globalThis as typeof globalThis & { __fortressOrgRows?: Map<string, Shared>; __fortressOrgRowsMaxAgeMs?: number };
 const shared: Map<string, Shared> = (g.__fortressOrgRows ??= new Map());
 
 /**
@@ -24,7 +24,8 @@ export function sharedOrgRowsCache<V>(name: string, options: Omit<OrgRowsCacheOp
   let s = shared.get(name);
   if (!s || s.bus !== bus) {
     s?.cache.close();
-    s = { bus, cache: new OrgRowsCache<V>({ ...options, changes: bus }) as OrgRowsCache<unknown> };
+    const maxAgeMs = g.__fortressOrgRowsMaxAgeMs ?? options.maxAgeMs;
+    s = { bus, cache: new OrgRowsCache<V>({ ...options, ...(maxAgeMs !== undefined ? { maxAgeMs } : {}), changes: bus }) as OrgRowsCache<unknown> };
     shared.set(name, s);
   }
   return s.cache as OrgRowsCache<V>;
@@ -54,4 +55,13 @@ export async function announceOrgChange(orgId: string, db?: DbOrTx): Promise<voi
 export function resetOrgRowsCachesForTests(): void {
   for (const s of shared.values()) s.cache.close();
   shared.clear();
+}
+
+/**
+ * Tests: a max-age so long that only a change message can refresh an entry (proving that the
+ * message, not the age, did it); undefined restores the default. Existing caches are rebuilt.
+ */
+export function setOrgRowsMaxAgeForTests(ms: number | undefined): void {
+  g.__fortressOrgRowsMaxAgeMs = ms;
+  resetOrgRowsCachesForTests();
 }
