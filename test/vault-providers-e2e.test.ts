@@ -3,7 +3,7 @@
 // service turns against us (revoked grant, 5xx, timeout, unknown key) and every use fails closed with
 // an audited refusal, the callback never runs, and the secret appears nowhere.
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, orgKeySettings, organisations, vaultSecrets, type Tier } from "@/db/schema";
 import { SYSTEM_ACTOR } from "@/lib/context";
@@ -67,6 +67,7 @@ async function refusals(orgId: string, secretId: string) {
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.orgId, orgId), eq(auditEvents.action, "vault.secret.use_refused")))
+    .orderBy(asc(auditEvents.seq)) // chain order; without it Postgres may return heap order
     .then((rows) => rows.filter((r) => JSON.stringify(r).includes(secretId)));
 }
 
