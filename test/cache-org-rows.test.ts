@@ -56,9 +56,77 @@ describe("OrgRowsCache", () => {
     const cache = new OrgRowsCache({ load: (o, k) => t.load(o, k), changes: memoryBus(), maxAgeMs: 500, now: c.now });
     const [x, y] = await Promise.all([cache.get(A, "s1"), cache.get(A, "s1")]);
     expect([x, y]).toEqual(["v1", "v1"]);
-    c.advance(499);
+    c.advance(249);
     expect(await cache.get(A, "s1")).toBe("v1");
     expect(t.reads).toBe(1);
+  });
+
+  it("re-reads in the background from half the max-age: callers keep the cached answer meanwhile", async () => {
+    const t = table();
+    t.rows.set(`${A}/s1`, "v1");
+    const c = clock();
+    const cache = new OrgRowsCache({ load: (o, k) => t.load(o, k), changes: memoryBus(), maxAgeMs: 500, now: c.now });
+    await cache.get(A, "s1");
+    t.rows.set(`${A}/s1`, "v2");
+    c.advance(250);
+    const release = t.hold();
+    expect(await cache.get(A, "s1")).toBe("v1"); // answered at once, a re-read started
+    expect(await cache.get(A, "s1")).toBe("v1"); // one re-read at a time
+    expect(t.reads).toBe(2);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.get(A, "s1")).toBe("v2");
+    // Its age now counts from the re-read: another 499 ms without a read on the path.
+    c.advance(249);
+    expect(await cache.get(A, "s1")).toBe("v2");
+    expect(t.reads).toBe(2);
+  });
+
+  it("a failed background re-read fails no caller and is not cached; past the max-age the next get reads", async () => {
+    const t = table();
+    t.rows.set(`${A}/s1`, "v1");
+    const c = clock();
+    const cache = new OrgRowsCache({ load: (o, k) => t.load(o, k), changes: memoryBus(), maxAgeMs: 500, now: c.now });
+    await cache.get(A, "s1");
+    c.advance(300);
+    t.failNext(new Error("connection refused"));
+    expect(await cache.get(A, "s1")).toBe("v1");
+    await new Promise((r) => setTimeout(r, 0));
+    c.advance(200); // 500 ms after the first read: never served again
+    t.failNext(new Error("connection refused"));
+    await expect(cache.get(A, "s1")).rejects.toThrow("connection refused");
+    expect(await cache.get(A, "s1")).toBe("v1");
+    expect(t.reads).toBe(4);
+  });
+
+  it("a background re-read that finds the row gone (not cacheable) drops the cached answer", async () => {
+    const t = table();
+    t.rows.set(`${A}/s1`, "v1");
+    const c = clock();
+    const cache = new OrgRowsCache<string | null>({ load: (o, k) => t.load(o, k), changes: memoryBus(), maxAgeMs: 500, now: c.now, cacheable: (v) => v !== null });
+    await cache.get(A, "s1");
+    t.rows.delete(`${A}/s1`);
+    c.advance(300);
+    expect(await cache.get(A, "s1")).toBe("v1");
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.get(A, "s1")).toBeNull();
+  });
+
+  it("a background re-read overtaken by a change is not kept", async () => {
+    const t = table();
+    t.rows.set(`${A}/s1`, "v1");
+    const c = clock();
+    const bus = memoryBus();
+    const cache = new OrgRowsCache({ load: (o, k) => t.load(o, k), changes: bus, maxAgeMs: 500, now: c.now });
+    await cache.get(A, "s1");
+    c.advance(300);
+    const release = t.hold();
+    expect(await cache.get(A, "s1")).toBe("v1"); // background re-read reads "v1", then waits
+    t.rows.set(`${A}/s1`, "v2");
+    await bus.publish(A);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.get(A, "s1")).toBe("v2");
   });
 
   it("reads again once the max-age has passed, counted from when the read began", async () => {

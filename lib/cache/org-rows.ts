@@ -6,7 +6,9 @@
 //    staleness when a change message is lost (500 ms for security-relevant rows, the same window as
 //    API-key revocation);
 //  - a load that was under way when the org changed is handed to its callers but not cached;
-//  - failures are never cached: the loader's error reaches the caller, which fails closed as before.
+//  - failures are never cached: the loader's error reaches the caller, which fails closed as before;
+//  - an entry in use is re-read in the background once half its max-age has passed, so steady
+//    traffic never waits for a read (the answer it gets is still within the max-age).
 // Entries live under their org: a row read for org A can only ever be answered to a caller asking
 // for org A. Framework-free: the change source is injected (lib/cache/shared.ts binds it to the
 // policy bus).
@@ -25,6 +27,8 @@ export interface OrgRowsCacheOptions<V> {
   load: (orgId: string, key: string) => Promise<V>;
   changes: OrgChangeSource;
   maxAgeMs?: number;
+  /** Age from which a get also starts a background re-read (default: half the max-age). */
+  refreshAfterMs?: number;
   /** Bound on entries across all orgs; the least recently loaded orgs go first. */
   maxEntries?: number;
   /** Values that must not be kept (e.g. "not found": only what exists is cached). Default: all. */
@@ -54,12 +58,14 @@ export class OrgRowsCache<V> {
   private readonly orgs = new Map<string, OrgEntries<V>>();
   private readonly unsubscribe: () => void;
   private readonly maxAgeMs: number;
+  private readonly refreshAfterMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
   private size = 0;
 
   constructor(private readonly options: OrgRowsCacheOptions<V>) {
     this.maxAgeMs = options.maxAgeMs ?? ORG_ROWS_MAX_AGE_MS;
+    this.refreshAfterMs = options.refreshAfterMs ?? this.maxAgeMs / 2;
     this.maxEntries = options.maxEntries ?? ORG_ROWS_MAX_ENTRIES;
     this.now = options.now ?? Date.now;
     this.unsubscribe = options.changes.subscribe((orgId) => this.invalidate(orgId));
@@ -74,20 +80,31 @@ export class OrgRowsCache<V> {
       this.orgs.set(orgId, org);
     }
     let slot = org.slots.get(key);
-    if (slot?.has && now - slot.readAt < this.maxAgeMs) return Promise.resolve(slot.value as V);
+    if (slot?.has && now - slot.readAt < this.maxAgeMs) {
+      if (now - slot.readAt >= this.refreshAfterMs && !slot.loading) {
+        // Its failure is not cached and fails no one: the entry stays until its max-age, then the
+        // next get reads (and fails) on its own.
+        this.load(org, key, slot, now, true).catch(() => {});
+      }
+      return Promise.resolve(slot.value as V);
+    }
     if (slot?.loading) return slot.loading;
     if (!slot) {
       slot = { has: false, readAt: 0 };
       org.slots.set(key, slot);
       this.size++;
     }
-    return this.startLoad(orgId, key, org, slot, now);
+    return this.load(org, key, slot, now, false);
   }
 
-  private startLoad(orgId: string, key: string, org: OrgEntries<V>, slot: Slot<V>, readAt: number): Promise<V> {
-    // An expired value is never served again, whatever the reload's outcome.
-    slot.has = false;
-    slot.value = undefined;
+  /** Reads `key`; `background`: the slot's current value stays served (within its max-age) meanwhile. */
+  private load(org: OrgEntries<V>, key: string, slot: Slot<V>, readAt: number, background: boolean): Promise<V> {
+    if (!background) {
+      // An expired value is never served again, whatever the reload's outcome.
+      slot.has = false;
+      slot.value = undefined;
+    }
+    const orgId = org.orgId;
     let read: Promise<V>;
     try {
       read = this.options.load(orgId, key);
@@ -98,12 +115,16 @@ export class OrgRowsCache<V> {
       (value) => {
         if (slot.loading === loading) slot.loading = undefined;
         // Cached only if the org did not change while we were reading; the callers get it either way.
-        if (this.isCurrent(org) && org.slots.get(key) === slot && (this.options.cacheable?.(value) ?? true)) {
+        const current = this.isCurrent(org) && org.slots.get(key) === slot;
+        if (current && (this.options.cacheable?.(value) ?? true)) {
           slot.has = true;
           slot.value = value;
           slot.readAt = readAt;
           this.touch(org);
-        } else {
+        } else if (current) {
+          // The database now says "do not keep" (e.g. the secret is gone): the older value goes too.
+          slot.has = false;
+          slot.value = undefined;
           this.dropSlot(org, key, slot);
         }
         return value;
