@@ -179,9 +179,30 @@ await piece("one database round trip (SELECT 1)", () => db.execute(sql`SELECT 1`
 await piece("audit event append (hash chain, own transaction)", () =>
   recordAuditEvent(db, { orgId: owner.org.id, product: "mcp", actor, action: "bench.audit", decision: "allow" }),
 );
-await piece("vault use: withSecret (read, HMAC, unwrap, audited)", () =>
+await piece("vault use: withSecret (cached row, HMAC, unwrap, audited)", () =>
   withSecret({ orgId: owner.org.id, secretId: secret.id }, "connector", async () => 1, { actor }),
 );
+// The rows a call needs before its audit write: tool table, kill-switch status, vault row. Read from
+// the database (what every call did before the hot-path caches) and from the caches (what it does now).
+const { and, eq, isNull } = await import("drizzle-orm");
+const { organisations, orgKeySettings, vaultSecrets } = await import("@/db/schema");
+const { findTool } = await import("@/lib/gateway/mcp/tools");
+const { connectorState } = await import("@/lib/connectors/cache");
+const { secretRecord } = await import("@/lib/vault/secret-rows");
+await piece("hot-path rows, read from the database (3 queries)", async () => {
+  await db.select({ connector: connectors, action: connectorActions }).from(connectorActions)
+    .innerJoin(connectors, and(eq(connectors.id, connectorActions.connectorId), eq(connectors.orgId, connectorActions.orgId)))
+    .where(and(eq(connectorActions.orgId, owner.org.id), eq(connectors.orgId, owner.org.id)));
+  await db.select({ status: connectors.status, enabled: connectors.enabled }).from(connectors).where(and(eq(connectors.id, connector.id), eq(connectors.orgId, owner.org.id)));
+  await db.select({ secret: vaultSecrets, tier: organisations.tier, settings: orgKeySettings }).from(vaultSecrets)
+    .innerJoin(organisations, eq(organisations.id, vaultSecrets.orgId)).leftJoin(orgKeySettings, eq(orgKeySettings.orgId, vaultSecrets.orgId))
+    .where(and(eq(vaultSecrets.id, secret.id), eq(vaultSecrets.orgId, owner.org.id), isNull(vaultSecrets.destroyedAt)));
+});
+await piece("hot-path rows, from the caches (tool, status, vault row)", async () => {
+  await findTool(owner.org.id, "zendesk__get_ticket");
+  await connectorState(owner.org.id, connector.id);
+  await secretRecord({ orgId: owner.org.id, secretId: secret.id });
+});
 await piece("vendor call alone (direct)", direct);
 
 // The gateway's own work (HTTP, Host/Origin, JSON-RPC, era rules, tool table, schema validation,
