@@ -151,6 +151,19 @@ describe("hot path without reads", () => {
   });
 });
 
+describe("what is not cached", () => {
+  it("an unusually large credential (over 8 KiB sealed) is read on every use: the cache's memory stays bounded", async () => {
+    const o = await newOrg();
+    const db = await getDb();
+    const big = "x".repeat(20_000);
+    const s = await storeSecret(db, { orgId: o.org.id, purpose: "connector", type: "api_token", label: "big", plaintext: Buffer.from(big), actor: SYSTEM_ACTOR });
+    expect(await use(o.org.id, s.id)).toBe(big);
+    const { result, sql } = await log.during(() => use(o.org.id, s.id));
+    expect(result).toBe(big);
+    expect(readsOf(sql, "vault_secrets")).toHaveLength(1);
+  });
+});
+
 describe("changes reach the next call on this instance at once", () => {
   it("kill switch: the very next call is refused, the vendor untouched; re-enable serves again", async () => {
     const o = await mcpOrg();

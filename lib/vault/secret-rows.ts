@@ -9,7 +9,7 @@
 // round trip on the others (announceOrgChange, invalidatePolicy); a lost message is covered by the
 // ORG_ROWS_MAX_AGE_MS (500 ms) max-age. So a crypto-shredded secret stops decrypting at once where
 // it was shredded and within 500 ms everywhere else. Misses (unknown or destroyed secrets) are not
-// cached: they are read, and refused, every time.
+// cached: they are read, and refused, every time; nor are unusually large blobs (memory bound).
 import { and, eq, isNull } from "drizzle-orm";
 import { orgKeySettings, organisations, vaultSecrets, type Tier } from "@/db/schema";
 import { sharedOrgRowsCache } from "../cache/shared";
@@ -36,10 +36,17 @@ async function load(orgId: string, secretId: string): Promise<SecretRecord | nul
   return found ?? null;
 }
 
+/**
+ * Credentials are small (an API token, an OAuth pair, a GitHub App key: well under 8 KiB sealed);
+ * the vault accepts up to 60 KB. Larger blobs are read per use so that the cache's memory stays
+ * bounded (10,000 entries × 8 KiB at worst) whatever is stored.
+ */
+const MAX_CACHED_BLOB_BYTES = 8 * 1024;
+
 const cache = () =>
   sharedOrgRowsCache<SecretRecord | null>("vault-secrets", {
     load,
-    cacheable: (r) => r !== null && r.secret.blob !== null,
+    cacheable: (r) => r !== null && r.secret.blob !== null && r.secret.blob.length <= MAX_CACHED_BLOB_BYTES,
   });
 
 /** The secret's record (null: unknown or destroyed), at most ORG_ROWS_MAX_AGE_MS old. Read failures are thrown. */
