@@ -4,6 +4,7 @@
 // crypto-shred, rotation, tier — here through this instance's own announcement, and from another
 // instance through the bus. The max-age is set so long here that only a change message can
 // refresh an entry: a test that passes proves the message did it.
+import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +23,7 @@ import { assignRole, createRole } from "@/lib/policy";
 import { closePolicyBus, policyBus, redisBus, type PolicyBus } from "@/lib/policy/bus";
 import { resetPolicySnapshotsForTests } from "@/lib/policy/snapshot";
 import { closeRedis } from "@/lib/redis";
-import { destroySecret, rotateSecret, storeSecret, withSecret } from "@/lib/vault";
+import { destroySecret, rotateSecret, sealObject, storeSecret, withSecret } from "@/lib/vault";
 import { actionRow, allowLoopback, api, connectorRow, principalFor } from "./connectors-helpers";
 import { startZendeskFake, ZENDESK_EMAIL, ZENDESK_TOKEN, type ZendeskFake } from "./fakes/zendesk";
 import { call, newOrg } from "./helpers";
@@ -148,6 +149,18 @@ describe("hot path without reads", () => {
     } finally {
       await world.close();
     }
+  });
+});
+
+describe("the PAT archive's sealing", () => {
+  it("once warm, sealing an archive object reads neither the org nor its key settings", async () => {
+    const { org } = await newOrg();
+    const seal = () => sealObject({ orgId: org.id, objectId: randomUUID(), purpose: "archive", plaintext: Buffer.from("exchange") });
+    await seal(); // warm-up
+    const { result, sql } = await log.during(seal);
+    expect(result.length).toBeGreaterThan(0);
+    expect(readsOf(sql, "org_key_settings")).toEqual([]);
+    expect(readsOf(sql, "organisations")).toEqual([]);
   });
 });
 

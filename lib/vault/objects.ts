@@ -43,7 +43,7 @@ async function refuse(orgId: string, objectId: string, action: string, err: unkn
 export async function sealObject(input: ObjectRef & { plaintext: Buffer }): Promise<Buffer> {
   try {
     const db = await getDb();
-    const { provider } = await providerForStore(db, input.orgId);
+    const { provider } = await providerForStore(db, input.orgId, { cached: true });
     const sealed = await sealWith(provider, serviceKeyring(), { orgId: input.orgId, objectId: input.objectId, purpose: input.purpose }, input.plaintext);
     return sealed.blob;
   } catch (err) {

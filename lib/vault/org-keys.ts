@@ -2,7 +2,8 @@
 // tier rules that decide which provider may protect new secrets, and a small cache of built providers.
 import { and, eq } from "drizzle-orm";
 import { orgKeySettings, organisations, type Tier } from "@/db/schema";
-import type { DbOrTx } from "../db";
+import { sharedOrgRowsCache } from "../cache/shared";
+import { getDb, type DbOrTx } from "../db";
 import { FortressError } from "../errors";
 import { openVerified, sealWith, verifyStored, type Sealed } from "./envelope";
 import { KeyProviderError, type KeyProvider, type KeyProviderConfig, type KeyProviderKind } from "./key-provider";
@@ -61,6 +62,14 @@ export async function orgTierAndSettings(db: DbOrTx, orgId: string): Promise<{ t
     .where(eq(organisations.id, orgId));
   if (!row) throw new FortressError("not_found", "Organisation not found");
   return { tier: row.tier, settings: row.settings };
+}
+
+const tierAndSettingsCache = () =>
+  sharedOrgRowsCache<{ tier: Tier; settings: SettingsRow | null }>("vault-org-keys", { load: async (orgId) => orgTierAndSettings(await getDb(), orgId) });
+
+/** orgTierAndSettings through the org-row cache (at most ORG_ROWS_MAX_AGE_MS old). */
+export function cachedTierAndSettings(orgId: string): Promise<{ tier: Tier; settings: SettingsRow | null }> {
+  return tierAndSettingsCache().get(orgId, "");
 }
 
 export const isTested = (s: SettingsRow | null): s is SettingsRow =>
@@ -134,8 +143,15 @@ export async function providerForKind(settings: SettingsRow | null, kind: KeyPro
 }
 
 /** The provider new secrets of this org are sealed with, or a 409 saying what to configure first. */
-export async function providerForStore(db: DbOrTx, orgId: string): Promise<{ tier: Tier; provider: KeyProvider; settings: SettingsRow | null }> {
-  const { tier, settings } = await orgTierAndSettings(db, orgId);
+export async function providerForStore(
+  db: DbOrTx,
+  orgId: string,
+  options: { cached?: boolean } = {},
+): Promise<{ tier: Tier; provider: KeyProvider; settings: SettingsRow | null }> {
+  // `cached`: sealing a PAT archive object after every exchange reads the tier and key settings
+  // from the org-row cache, which every tier and key-settings change drops (see secret-rows.ts).
+  // Storing a credential reads them fresh, in the caller's transaction.
+  const { tier, settings } = options.cached ? await cachedTierAndSettings(orgId) : await orgTierAndSettings(db, orgId);
   const policy = storePolicy(tier, settings);
   if (!policy.allowed || !policy.kind) throw new FortressError("conflict", policy.reason ?? "Credentials cannot be stored yet");
   const provider = policy.kind === "local" ? localKeyProvider() : await providerFromSettings(settings!, db);
