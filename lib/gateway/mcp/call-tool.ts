@@ -8,6 +8,7 @@ import type { Actor, RequestMeta } from "../../context";
 import type { AuditCompanion } from "../../vault";
 import { ConnectorError, type ActionResult } from "../../connectors/types";
 import { isFortressError } from "../../errors";
+import { deadline } from "../../http/deadline";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
 import type { Decision } from "../../policy";
@@ -70,7 +71,7 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     return { content: [{ type: "text", text: check.message }], isError: true };
   }
 
-  const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(deps.callTimeoutMs)]) : AbortSignal.timeout(deps.callTimeoutMs);
+  const { signal, release } = deadline(deps.callTimeoutMs, ctx.signal);
   const execute = async (companion?: AuditCompanion): Promise<ActionResult> => {
     try {
       return await deps.runAction({
@@ -90,6 +91,8 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
       if (isFortressError(err)) throw new RpcError(INTERNAL_ERROR, err.message);
       logger().error({ err, requestId: ctx.meta.requestId }, "connector call failed");
       throw new RpcError(INTERNAL_ERROR, "Connector call failed");
+    } finally {
+      release();
     }
   };
 
