@@ -5,6 +5,7 @@ import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
 import { onShutdown } from "../../shutdown";
+import { auditCommitter } from "../../audit/gateway";
 import { appendAuditEventsFromKnownHeads, chainHeads, type AuditEventInput, type ChainHead } from "../../audit/record";
 import type { AuditCompanion } from "../../vault";
 import type { Principal } from "../../identity/principal";
@@ -224,42 +225,50 @@ export interface SpendKey {
 /** After the response: settle the reservation to the real cost and write the log row, together. */
 export async function complete(facts: RequestFacts, outcome: Outcome, spend: SpendKey | null): Promise<void> {
   const plan = spend?.ticket?.planSettlement(outcome.costMicros) ?? { instanceId: null, releaseMicros: 0 };
+  const completion: AuditEventInput = {
+    orgId: facts.principal.orgId,
+    product: "pat",
+    actor: actorOf(facts.principal),
+    action: `pat.${facts.endpoint}.completed`,
+    resourceType: "pat_request",
+    resourceId: facts.requestId,
+    decision: outcome.decision === "allow" ? "allow" : "info",
+    reason: outcome.reason,
+    latencyMs: outcome.latencyMs,
+    meta: facts.meta,
+    metadata: {
+      status: outcome.status,
+      pat_key_id: facts.patKey?.id ?? null,
+      input_tokens: outcome.usage.inputTokens,
+      output_tokens: outcome.usage.outputTokens,
+      cache_creation_tokens: outcome.usage.cacheCreationTokens,
+      cache_read_tokens: outcome.usage.cacheReadTokens,
+      cost_micros: outcome.costMicros,
+      upstream_request_id: outcome.upstreamRequestId,
+      // The archive object's hash goes into the chain with the request it belongs to.
+      archive:
+        outcome.archive.status === "none" || outcome.archive.status === "unsealed"
+          ? null
+          : { object_key: outcome.archive.key, sha256: outcome.archive.sha256, stored: outcome.archive.status === "stored" },
+    },
+  };
   const settledRows = await journal({
     settle: spend ? [{ ...spend, instanceId: plan.instanceId, releaseMicros: plan.releaseMicros, realMicros: outcome.costMicros }] : [],
     row: rowValues(facts, outcome),
-    audit: [
-      {
-        orgId: facts.principal.orgId,
-        product: "pat",
-        actor: actorOf(facts.principal),
-        action: `pat.${facts.endpoint}.completed`,
-        resourceType: "pat_request",
-        resourceId: facts.requestId,
-        decision: outcome.decision === "allow" ? "allow" : "info",
-        reason: outcome.reason,
-        latencyMs: outcome.latencyMs,
-        meta: facts.meta,
-        metadata: {
-          status: outcome.status,
-          pat_key_id: facts.patKey?.id ?? null,
-          input_tokens: outcome.usage.inputTokens,
-          output_tokens: outcome.usage.outputTokens,
-          cache_creation_tokens: outcome.usage.cacheCreationTokens,
-          cache_read_tokens: outcome.usage.cacheReadTokens,
-          cost_micros: outcome.costMicros,
-          upstream_request_id: outcome.upstreamRequestId,
-          // The archive object's hash goes into the chain with the request it belongs to.
-          archive:
-            outcome.archive.status === "none" || outcome.archive.status === "unsealed"
-              ? null
-              : { object_key: outcome.archive.key, sha256: outcome.archive.sha256, stored: outcome.archive.status === "stored" },
-        },
-      },
-    ],
     archiveRetry: outcome.archive.status === "failed" ? { orgId: facts.principal.orgId, requestId: facts.requestId, result: outcome.archive } : undefined,
   });
   const s = spend ? settledRows.get(settleKey({ ...spend, instanceId: plan.instanceId })) : undefined;
   spend?.ticket?.settled(plan, s?.leaseFound ?? false);
+  // The completion event goes through the gateways' group committer, not the bookkeeping
+  // transaction: the next request's admission event goes to the same org chain, and one writer per
+  // chain keeps both on the one-statement path (a transaction holding the chain head would make the
+  // next admission wait for its commit and then retry on the locking path). The admission event is
+  // already durable; should this append fail, the failure is logged with the request id.
+  try {
+    await auditCommitter().append(completion);
+  } catch (err) {
+    logger().error({ err, requestId: facts.requestId }, "pat: the completion audit event could not be written");
+  }
   const settled = s?.settledMicros ?? 0;
   const db = await getDb();
   const crossedThreshold = !!s && !!spend && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
