@@ -60,8 +60,9 @@ export function reserve(leases: LeaseManager, reservation: ReserveInput): TakeRe
 }
 
 /**
- * Admission, part 2: the "allow" audit event. Written while the request travels upstream; the
- * gateway does not answer the client before it is durable (and refuses if it cannot be written).
+ * Admission, part 2, for a request that never reached the vault (its key could not be used): the
+ * "allow" audit event written on its own. The gateway does not answer the client before it is
+ * durable (and refuses if it cannot be written).
  */
 export async function auditAdmission(facts: RequestFacts, reservedMicros: number): Promise<void> {
   await journal({ audit: [admissionEvent(facts, reservedMicros)] });
@@ -316,11 +317,12 @@ export async function release(spend: SpendKey): Promise<void> {
 }
 
 // ——— group commit ———
-// Every PAT bookkeeping write (admission audit, denials, completions) goes through one queue per
-// process. While a transaction is being written, new work queues up; the next transaction takes it
-// all: one chain-head lock for all audit events, one multi-row insert for the log rows, one upsert per
-// key and month for the spend. At concurrency 1 a write goes out at once; under load the org's audit
-// chain lock is taken once per batch instead of once per event.
+// PAT bookkeeping (denials, completions' log rows and settlements, and the admission event of a
+// request that never reached the vault) goes through one queue per process. While a transaction is
+// being written, new work queues up; the next transaction takes it all: one append per chain for the
+// audit events (from the known head when it can), one multi-row insert for the log rows, one upsert
+// per key, month and lease for the spend. At concurrency 1 a write goes out at once. (Admission,
+// key-use and completion events go through the gateways' group committer instead.)
 
 interface SettleOp extends SpendKey {
   instanceId: string | null;
