@@ -176,19 +176,28 @@ function linkEvents(chain: string, head: ChainHead, inputs: AuditEventInput[]): 
 }
 
 /**
+ * The inputs' positions grouped by chain, chains in one fixed order: every writer locks chain heads
+ * in that order, so two batches never wait on each other in a cycle.
+ */
+function chainsInLockOrder(inputs: AuditEventInput[]): [string, number[]][] {
+  const byChain = new Map<string, number[]>();
+  inputs.forEach((input, i) => {
+    const chain = input.orgId ?? PLATFORM_CHAIN;
+    const list = byChain.get(chain);
+    if (list) list.push(i);
+    else byChain.set(chain, [i]);
+  });
+  return [...byChain.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
  * recordAuditEvents for a transaction the caller owns and discards as a whole on failure (group
  * commit): no savepoint, two round trips fewer on the hot path. `heads`, when given, learns each
  * chain's new head (the group committer's fast path starts from it).
  */
 export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[], heads?: Map<string, ChainHead>): Promise<{ id: string; seq: number }[]> {
   const out: { id: string; seq: number }[] = new Array(inputs.length);
-  const byChain = new Map<string, number[]>();
-  inputs.forEach((input, i) => {
-    const chain = input.orgId ?? PLATFORM_CHAIN;
-    byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
-  });
-  // Chains locked in a fixed order, so two batches never wait on each other in a cycle.
-  for (const chain of [...byChain.keys()].sort()) {
+  for (const [chain, indexes] of chainsInLockOrder(inputs)) {
     // The head usually exists: lock it directly, create it only when missing (one round trip less).
     const [existing] = await tx
       .select()
@@ -196,7 +205,6 @@ export async function appendAuditEvents(tx: Tx, inputs: AuditEventInput[], heads
       .where(and(eq(auditChainHeads.chain, chain), eq(auditChainHeads.stream, "events")))
       .for("update");
     const { seq, prevHash } = existing ? { seq: existing.seq + 1, prevHash: existing.hash } : await nextLink(tx, chain, "events");
-    const indexes = byChain.get(chain)!;
     const linked = linkEvents(chain, { seq: seq - 1, hash: prevHash }, indexes.map((i) => inputs[i]));
     linked.rows.forEach((row, k) => (out[indexes[k]] = { id: row.id, seq: row.seq }));
     await tx.insert(auditEvents).values(linked.rows);
@@ -271,14 +279,7 @@ export async function appendAuditEventsFromKnownHeads(
   learned: Map<string, ChainHead>,
 ): Promise<{ id: string; seq: number }[]> {
   const out: { id: string; seq: number }[] = new Array(inputs.length);
-  const byChain = new Map<string, number[]>();
-  inputs.forEach((input, i) => {
-    const chain = input.orgId ?? PLATFORM_CHAIN;
-    byChain.set(chain, [...(byChain.get(chain) ?? []), i]);
-  });
-  // The same chain order as the locking path: two writers never wait on each other in a cycle.
-  for (const chain of [...byChain.keys()].sort()) {
-    const indexes = byChain.get(chain)!;
+  for (const [chain, indexes] of chainsInLockOrder(inputs)) {
     const mine = indexes.map((i) => inputs[i]);
     const head = known.get(chain);
     const done = head ? await appendAtKnownHead(tx, chain, head, mine) : null;
