@@ -5,7 +5,7 @@ import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
-import { OutboundBlockedError, safeFetch } from "@/lib/net/outbound";
+import { OutboundBlockedError, safeFetch, safeRequest } from "@/lib/net/outbound";
 
 let connections = 0;
 let port = 0;
@@ -92,7 +92,18 @@ const forms = (p: number) => [
   `http://127.0.0.2:${redirectorPort}/to/${encodeURIComponent(`http://localhost:${p}/`)}`,
 ];
 
-describe("outbound SSRF protection", () => {
+// Both outbound entry points: safeFetch (streams: webhooks, upstream MCP, key providers) and
+// safeRequest (whole answers: the vendor connectors).
+const entryPoints = {
+  safeFetch: async (url: string, init: () => { headers: Record<string, string> }) => void (await (await safeFetch(url, init)).text()),
+  safeRequest: async (url: string, init: () => { headers: Record<string, string> }) => void (await safeRequest(url, init)),
+};
+
+describe.each(Object.entries(entryPoints))("outbound SSRF protection (%s)", (_name, send) => {
+  beforeAll(() => {
+    connections = 0;
+  });
+
   it("blocks every internal address form before a socket opens and before credentials are built", async () => {
     const list = forms(port);
     expect(list.length).toBeGreaterThanOrEqual(40);
@@ -101,7 +112,7 @@ describe("outbound SSRF protection", () => {
     for (const url of list) {
       const redirecting = url.includes("/to/");
       try {
-        await safeFetch(url, () => {
+        await send(url, () => {
           credentialsBuilt++;
           return { headers: { authorization: "Bearer canary-credential" } };
         });
@@ -120,5 +131,7 @@ describe("outbound SSRF protection", () => {
   it("allows an allowlisted destination over plain http", async () => {
     const res = await safeFetch(`http://127.0.0.2:${redirectorPort}/ok`);
     expect(await res.text()).toBe("hello");
+    const whole = await safeRequest(`http://127.0.0.2:${redirectorPort}/ok`, () => ({}));
+    expect(whole).toMatchObject({ status: 200, text: "hello" });
   });
 });

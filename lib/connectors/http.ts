@@ -1,9 +1,8 @@
-// Shared HTTP plumbing for vendor connectors: every call goes through safeFetch (SSRF-guarded, pooled
+// Shared HTTP plumbing for vendor connectors: every call goes through safeRequest (SSRF-guarded, pooled
 // keep-alive, time-limited); the credential header is attached only once the destination passed the
 // preflight; vendor failures become ConnectorError carrying the vendor's own message and its
 // rate-limit hints (Retry-After, X-RateLimit-*), never a credential.
-import type { Headers as UndiciHeaders } from "undici";
-import { OutboundBlockedError, safeFetch } from "../net/outbound";
+import { OutboundBlockedError, safeRequest, type SafeTextResponse } from "../net/outbound";
 import { ConnectorError, type ActionResult } from "./types";
 
 export type Query = Record<string, string | number | boolean | undefined | null | Array<string | number>>;
@@ -26,7 +25,7 @@ export interface VendorRequest {
 
 export interface VendorResponse<T = unknown> {
   status: number;
-  headers: UndiciHeaders;
+  headers: SafeTextResponse["headers"];
   data: T;
 }
 
@@ -69,7 +68,7 @@ export async function vendorFetch<T = unknown>(req: VendorRequest): Promise<Vend
   const method = req.method ?? "GET";
   let response;
   try {
-    response = await safeFetch(
+    response = await safeRequest(
       withQuery(req.url, req.query),
       () => {
         const headers: Record<string, string> = { accept: "application/json", ...req.headers() };
@@ -87,7 +86,7 @@ export async function vendorFetch<T = unknown>(req: VendorRequest): Promise<Vend
     const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     throw new ConnectorError(timeout ? `${req.vendor} did not answer in time` : `${req.vendor} could not be reached`, { transient: true });
   }
-  const text = await response.text();
+  const text = response.text;
   let data: unknown = undefined;
   if (text) {
     try {
