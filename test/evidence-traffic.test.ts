@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createConnection } from "node:net";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { GET as stream } from "@/app/api/v1/traffic/stream/route";
-import { TrafficBus } from "@/lib/traffic/bus";
+import { CHANNEL, TrafficBus } from "@/lib/traffic/bus";
 import { trafficStream } from "@/lib/traffic/sse";
 import { publishTraffic, trafficBus, type TrafficEvent } from "@/lib/traffic";
 import { newOrg } from "./helpers";
@@ -68,6 +68,37 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
     expect(onA).toEqual([sent]); // delivered locally, not echoed back a second time
     expect(onB).toHaveLength(1);
     expect(onOther).toEqual([]);
+  });
+
+  it("events published in one turn of the event loop cross in one message, all of them, in order; local listeners hear them at once", async () => {
+    const a = new TrafficBus({ redisUrl: REDIS });
+    const b = new TrafficBus({ redisUrl: REDIS });
+    buses.push(a, b);
+    const org = randomUUID();
+    const onA: TrafficEvent[] = [];
+    const onB: TrafficEvent[] = [];
+    a.subscribe(org, (e) => onA.push(e));
+    b.subscribe(org, (e) => onB.push(e));
+    await Promise.all([a.ready(), b.ready()]);
+    // A raw subscriber counts the messages on the wire (only this bus's, by instance id).
+    const { default: Redis } = await import("ioredis");
+    const raw = new Redis(REDIS);
+    const wire: string[] = [];
+    raw.on("message", (_c: string, m: string) => {
+      if ((JSON.parse(m) as { o: string }).o === a.instanceId) wire.push(m);
+    });
+    await raw.subscribe(CHANNEL);
+    try {
+      const sent = Array.from({ length: 3 }, (_, i) => event(org, { target: `tool_${i}` }));
+      for (const e of sent) a.publish(e);
+      expect(onA).toEqual(sent); // synchronous on the publishing instance
+      const started = performance.now();
+      while (onB.length < 3 && performance.now() - started < 1000) await new Promise((r) => setTimeout(r, 5));
+      expect(onB).toEqual(sent);
+      expect(wire).toHaveLength(1);
+    } finally {
+      await raw.quit();
+    }
   });
 
   it("a browser's SSE stream on instance B shows an event published on instance A within 1 s", async () => {

@@ -2,7 +2,9 @@
 // instances, publishes on Redis (REDIS_URL) or, with a real Postgres and no Redis, NOTIFY. Messages
 // carry the publishing instance's id so an instance never delivers its own event twice. With
 // neither, events stay in-process (one instance: the newcomer default). Losing an event here is
-// acceptable (the audit trail is the record); delaying or failing a request is not.
+// acceptable (the audit trail is the record); delaying or failing a request is not: local listeners
+// hear an event at once, while the cross-instance copy is sent after the current turn of the event
+// loop (so after the request's answer is written), the events of one turn in one Redis message.
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import Redis from "ioredis";
@@ -14,8 +16,19 @@ const PG_CHANNEL = "fortress_traffic";
 
 export type TrafficListener = (event: TrafficEvent) => void;
 
+/** One cross-instance message: the publishing instance and one event (`e`) or several (`es`). */
+interface WireMessage {
+  o: string;
+  e?: TrafficEvent;
+  es?: TrafficEvent[];
+}
+
+/** Events per Redis message: keeps one message well under a megabyte. */
+const BATCH = 100;
+
 interface Transport {
-  publish(message: string): void;
+  /** Sends one turn's events from instance `origin`. */
+  publish(origin: string, events: TrafficEvent[]): void;
   /** Starts delivering remote messages to `onMessage`. */
   start(onMessage: (message: string) => void): Promise<void>;
   close(): Promise<void>;
@@ -28,8 +41,12 @@ class RedisTransport implements Transport {
     this.pub = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
     this.pub.on("error", (err) => logger().warn({ err }, "traffic: redis publish connection error"));
   }
-  publish(message: string) {
-    this.pub.publish(CHANNEL, message).catch((err) => logger().debug({ err }, "traffic: publish failed"));
+  publish(origin: string, events: TrafficEvent[]) {
+    for (let i = 0; i < events.length; i += BATCH) {
+      const chunk = events.slice(i, i + BATCH);
+      const message: WireMessage = chunk.length === 1 ? { o: origin, e: chunk[0] } : { o: origin, es: chunk };
+      this.pub.publish(CHANNEL, JSON.stringify(message)).catch((err) => logger().debug({ err }, "traffic: publish failed"));
+    }
   }
   async start(onMessage: (m: string) => void) {
     this.sub = new Redis(this.url, { maxRetriesPerRequest: null, enableOfflineQueue: true });
@@ -54,11 +71,12 @@ class PostgresTransport implements Transport {
     }
     return this.pool;
   }
-  publish(message: string) {
-    // NOTIFY payloads are limited to 8000 bytes; a feed row is far smaller.
-    if (Buffer.byteLength(message) > 7900) return;
+  publish(origin: string, events: TrafficEvent[]) {
+    // NOTIFY payloads are limited to 8000 bytes: one event per notification (a feed row is far smaller).
+    const messages = events.map((e) => JSON.stringify({ o: origin, e } satisfies WireMessage)).filter((m) => Buffer.byteLength(m) <= 7900);
+    if (messages.length === 0) return;
     void this.getPool()
-      .then((p) => p.query("select pg_notify($1, $2)", [PG_CHANNEL, message]))
+      .then((p) => Promise.all(messages.map((m) => p.query("select pg_notify($1, $2)", [PG_CHANNEL, m]))))
       .catch((err) => logger().debug({ err }, "traffic: notify failed"));
   }
   async start(onMessage: (m: string) => void) {
@@ -86,6 +104,7 @@ export class TrafficBus {
   private readonly emitter = new EventEmitter();
   private readonly transport: Transport | null;
   private started: Promise<void> | null = null;
+  private outbox: TrafficEvent[] = [];
 
   constructor(options: TrafficBusOptions = {}) {
     this.instanceId = options.instanceId ?? randomUUID();
@@ -104,7 +123,19 @@ export class TrafficBus {
   publish(event: TrafficEvent): void {
     try {
       this.emitter.emit(event.orgId, event);
-      this.transport?.publish(JSON.stringify({ o: this.instanceId, e: event }));
+    } catch (err) {
+      logger().debug({ err }, "traffic: local delivery failed");
+    }
+    if (!this.transport) return;
+    this.outbox.push(event);
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const events = this.outbox;
+    this.outbox = [];
+    try {
+      this.transport?.publish(this.instanceId, events);
     } catch (err) {
       logger().debug({ err }, "traffic: publish dropped");
     }
@@ -116,8 +147,11 @@ export class TrafficBus {
     this.started ??= this.transport
       .start((message) => {
         try {
-          const { o, e } = JSON.parse(message) as { o: string; e: TrafficEvent };
-          if (o !== this.instanceId && e && typeof e.orgId === "string") this.emitter.emit(e.orgId, e);
+          const { o, e, es } = JSON.parse(message) as WireMessage;
+          if (o === this.instanceId) return;
+          for (const event of es ?? (e ? [e] : [])) {
+            if (event && typeof event.orgId === "string") this.emitter.emit(event.orgId, event);
+          }
         } catch {
           /* not ours */
         }
@@ -141,6 +175,7 @@ export class TrafficBus {
   }
 
   async close(): Promise<void> {
+    this.flush();
     this.emitter.removeAllListeners();
     await this.transport?.close();
   }
