@@ -3,6 +3,7 @@
 // This module sits at the bottom: it takes its settings as arguments and imports nothing above it.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
 
@@ -11,6 +12,22 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle: same query API as Database. */
 export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type DbOrTx = Database | Tx;
+
+/**
+ * `db.execute(query)` for a hot statement whose text never changes, prepared once per connection
+ * under `name` (a node-postgres named statement), so Postgres skips parsing and planning it on every
+ * call — for a wide INSERT … SELECT that is most of its server time. PGlite runs it as usual.
+ * The text must be the same on every call: node-postgres refuses a name reused for another text.
+ * (Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21 with max_prepared_statements.)
+ */
+export function executeNamed(db: DbOrTx, name: string, query: SQL): Promise<unknown> {
+  // drizzle's session API (what db.execute itself calls), given a statement name.
+  const inner = db as unknown as {
+    dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
+    session: { prepareQuery(q: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+  };
+  return inner.session.prepareQuery(inner.dialect.sqlToQuery(query), undefined, name, false).execute();
+}
 
 export interface DatabaseHandle {
   db: Database;

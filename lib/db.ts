@@ -7,6 +7,7 @@ import { env } from "./env";
 import { logger } from "./log";
 
 export type { Database, DbOrTx, Tx } from "@/db/client";
+export { executeNamed } from "@/db/client";
 
 interface DbState {
   handle?: Promise<DatabaseHandle>;

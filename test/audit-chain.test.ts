@@ -87,6 +87,31 @@ describe("audit chain in the database", () => {
   });
 });
 
+describe.skipIf(!process.env.DATABASE_URL)("audit append on Postgres", () => {
+  it("the known-head append is a statement prepared once per connection, and the chain stays valid", async () => {
+    const { openDatabase } = await import("@/db/client");
+    const { appendAtKnownHead } = await import("@/lib/audit/record");
+    const { auditChainHeads } = await import("@/db/schema");
+    // One connection, so the second append reuses what the first prepared.
+    const handle = await openDatabase({ url: process.env.DATABASE_URL!, dataDir: "memory://", poolSize: 1 });
+    try {
+      const { org } = await newOrg("Prepared");
+      const [head] = await handle.db.select().from(auditChainHeads).where(and(eq(auditChainHeads.chain, org.id), eq(auditChainHeads.stream, "events")));
+      const first = await appendAtKnownHead(handle.db, org.id, { seq: Number(head.seq), hash: head.hash }, [{ orgId: org.id, product: "mcp", actor, action: "tool.call", decision: "allow" }]);
+      expect(first).not.toBeNull();
+      const second = await appendAtKnownHead(handle.db, org.id, first!.head, [{ orgId: org.id, product: "mcp", actor, action: "tool.call", decision: "deny" }]);
+      expect(second).not.toBeNull();
+      const prepared = (await handle.db.execute(sql`select name from pg_prepared_statements`)) as unknown as { rows: { name: string }[] };
+      expect(prepared.rows.map((r) => r.name)).toContain("fortress_audit_append_at_head");
+      // A stale head writes nothing (compare-and-set), prepared or not.
+      await expect(appendAtKnownHead(handle.db, org.id, first!.head, [{ orgId: org.id, product: "mcp", actor, action: "tool.call", decision: "allow" }])).resolves.toBeNull();
+      await expect(verifyStoredChain(await getDb(), org.id, "events")).resolves.toMatchObject({ ok: true });
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe("verifyChain (pure)", () => {
   const build = (fields: Record<string, unknown>[]): ChainedRow[] => {
     let prev = GENESIS_HASH;

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { auditChainHeads, auditEvents, changeLog } from "@/db/schema";
-import type { DbOrTx, Tx } from "../db";
+import { executeNamed, type DbOrTx, type Tx } from "../db";
 import type { Actor, RequestMeta } from "../context";
 import { chainHash, GENESIS_HASH } from "./chain";
 
@@ -249,7 +249,7 @@ export async function appendAtKnownHead(
     prev_hash: r.prevHash,
     hash: r.hash,
   }));
-  const result = (await db.execute(sql`
+  const result = (await executeNamed(db, "fortress_audit_append_at_head", sql`
     WITH head AS (
       UPDATE audit_chain_heads SET seq = ${linked.head.seq}, hash = ${linked.head.hash}
       WHERE chain = ${chain} AND stream = 'events' AND seq = ${head.seq} AND hash = ${head.hash}
