@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, patSpend } from "@/db/schema";
+import { auditEvents, patRequests, patSpend } from "@/db/schema";
 import { verifyStoredChain } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db";
 import { createPatGateway } from "@/lib/gateway/pat/gateway";
@@ -20,6 +20,7 @@ import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic";
 import { newOrg } from "./helpers";
 import { addPatKey, createOrgApiKey, eventually, grantPatKeys, patWorld } from "./support/pat-setup";
 import { startPatServer, type PatServer } from "./support/pat-server";
+import { queryLog } from "./support/query-log";
 
 let fake: FakeAnthropic;
 let servers: PatServer[];
@@ -115,6 +116,50 @@ describe("spend cap race", () => {
     const err = await client.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.PermissionDeniedError);
     expect(err.error).toMatchObject({ type: "error", error: { type: "policy_denied", code: 403 } });
+  });
+});
+
+// A completion's bookkeeping (the settlement and the request's log row) in the steady state is one
+// statement: both are written, or neither.
+describe("completion bookkeeping in one statement", () => {
+  it("a completed request settles its spend and writes its log row in one statement, without BEGIN", async () => {
+    const w = await patWorld({ monthly_cap_usd: 10 }, { archive: false }, fake);
+    const log = await queryLog();
+    try {
+      const ask = () => w.client.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: "user", content: "x" }] });
+      const db = await getDb();
+      const logged = async () => (await db.select({ id: patRequests.id }).from(patRequests).where(eq(patRequests.orgId, w.org.id))).length;
+      await ask(); // warm-up: the lease is taken here
+      await eventually(async () => (await logged()) === 1);
+      const { sql: sent } = await log.during(async () => {
+        await ask();
+        await eventually(async () => (await logged()) === 2);
+      });
+      const writes = sent.filter((q) => /insert into "?pat_requests"?/i.test(q));
+      expect(writes).toHaveLength(1);
+      expect(writes[0]).toMatch(/INSERT INTO pat_spend/i);
+      expect(sent.filter((q) => /^\s*begin\b/i.test(q))).toEqual([]);
+      const [spend] = await db.select().from(patSpend).where(and(eq(patSpend.orgId, w.org.id), eq(patSpend.patKeyId, w.patKey.id)));
+      expect(spend.requests).toBe(2);
+      expect(Number(spend.settledMicros)).toBeGreaterThan(0);
+    } finally {
+      log.restore();
+      await w.close();
+    }
+  });
+
+  it("when the log row cannot be written, the settlement is not applied either", async () => {
+    const { org, token } = await newOrg("Atomic Corp");
+    const key = await addPatKey(token, { label: "atomic", monthly_cap_usd: 10 });
+    const ref = { orgId: org.id, patKeyId: key.id, month: utcMonth(new Date()), instanceId: null };
+    const db = await getDb();
+    await settleSpend(db, ref, 0, 1_000); // the month's row exists
+    // A log row missing its required columns: the statement fails as a whole.
+    const badRow = sql`INSERT INTO pat_requests (id, org_id) VALUES (${randomUUID()}::uuid, ${org.id}::uuid)`;
+    await expect(settleSpend(db, ref, 0, 5_000, true, badRow)).rejects.toThrow();
+    const [spend] = await db.select().from(patSpend).where(and(eq(patSpend.orgId, org.id), eq(patSpend.patKeyId, key.id)));
+    expect(Number(spend.settledMicros)).toBe(1_000);
+    expect(spend.requests).toBe(1);
   });
 });
 

@@ -4,7 +4,7 @@
 // Requests do not reserve here one by one: an instance reserves a lease (a chunk of the headroom, one
 // statement) and hands it out from memory (lease.ts). Completion settles the real cost out of the lease
 // and the reservation together; unused leases come back on idle, shutdown, or by the sweep.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { patSpend } from "@/db/schema";
 import type { Database, DbOrTx } from "../../db";
 import { LEASE_STALE_MS, type AcquireRequest, type AcquireResult, type LeaseRow, type LeaseStore } from "./lease";
@@ -193,6 +193,11 @@ export async function settleSpend(
   realMicros: number,
   /** How many requests this settles (0 for a plain release). */
   countRequest: boolean | number = true,
+  /**
+   * Another data-modifying statement (e.g. the request log rows' INSERT) made part of the same
+   * statement as a CTE: both are written, or neither, without a transaction's extra round trips.
+   */
+  alongside?: SQL,
 ): Promise<SettleResult | null> {
   const count = countRequest === true ? 1 : countRequest === false ? 0 : countRequest;
   const release = key.instanceId === null ? 0 : releaseMicros;
@@ -203,7 +208,7 @@ export async function settleSpend(
         WHERE org_id = ${key.orgId}::uuid AND pat_key_id = ${key.patKeyId}::uuid AND month = ${key.month}
           AND instance_id = ${key.instanceId}::uuid
         RETURNING ${release}::bigint AS x
-      )
+      )${alongside ? sql`, alongside AS (${alongside})` : sql``}
       INSERT INTO pat_spend (org_id, pat_key_id, month, reserved_micros, settled_micros, requests)
       VALUES (${key.orgId}::uuid, ${key.patKeyId}::uuid, ${key.month}, 0, ${realMicros}::bigint, ${count}::int)
       ON CONFLICT (pat_key_id, month) DO UPDATE SET
