@@ -1,6 +1,6 @@
 // Org API keys: shown once, stored only as a hash, scoped by org, revoked everywhere within 1 s.
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DELETE as revokeRoute } from "@/app/api/v1/api-keys/[id]/route";
 import { GET as listRoute, POST as createRoute } from "@/app/api/v1/api-keys/route";
 import { POST as inviteRoute } from "@/app/api/v1/users/route";
@@ -67,6 +67,28 @@ describe("org API keys", () => {
     await expect(authenticateApiKey(keyHeaders(json.key))).rejects.toMatchObject({ code: "unauthenticated" });
     const list = await call(listRoute, { token: owner.token });
     expect(list.json.data[0].revoked_at).not.toBeNull();
+  });
+
+  it("a key in use is re-read in the background: a revocation made elsewhere is seen before the window ends", async () => {
+    const owner = await newOrg();
+    const { json } = await call(createRoute, { token: owner.token, body: { name: "busy" } });
+    // Only the clock is fake: the database and timers run for real.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const t0 = Date.now();
+      await authenticateApiKey(keyHeaders(json.key)); // read at t0
+      // Revoked by "another instance": straight in the database, this instance's cache not told.
+      const db = await getDb();
+      await db.execute(sql`update api_keys set revoked_at = now() where id = ${json.id}`);
+      vi.setSystemTime(t0 + REVOCATION_WINDOW_MS / 2 + 10);
+      // Half the window has passed: answered from the cache at once, and re-read behind the scenes.
+      await expect(authenticateApiKey(keyHeaders(json.key))).resolves.toMatchObject({ orgId: owner.org.id });
+      await new Promise((r) => setTimeout(r, 300)); // real time: the background read lands
+      // Still inside the first read's window (which alone would have answered "valid" until t0 + 500 ms).
+      await expect(authenticateApiKey(keyHeaders(json.key))).rejects.toMatchObject({ code: "unauthenticated" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("refuses missing, malformed and unknown keys", async () => {

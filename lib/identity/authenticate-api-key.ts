@@ -1,7 +1,9 @@
 // Identity for the gateways: org API key (x-api-key, or Authorization: Bearer for SDKs that send it)
-// → principal. Keys are looked up by SHA-256 and compared in constant time. Lookups are cached for at
-// most REVOCATION_WINDOW_MS, which bounds how long a revoked key keeps working on any instance
-// without a database read on every call. last_used_at is written at most once a minute per key.
+// → principal. Keys are looked up by SHA-256 and compared in constant time. A lookup is believed for
+// at most REVOCATION_WINDOW_MS after it began, which bounds how long a revoked key keeps working on
+// any instance without a database read on every call; a key in use is re-read in the background
+// once half that window has passed, so steady traffic never waits for the read. last_used_at is
+// written at most once a minute per key.
 import { and, eq } from "drizzle-orm";
 import { apiKeys, memberships, organisations, serviceAccounts, users } from "@/db/schema";
 import { getDb } from "../db";
@@ -16,9 +18,13 @@ const CACHE_LIMIT = 10_000;
 
 interface CacheEntry {
   principal: Principal | null;
-  expiresAt: number;
+  /** When the read that produced it began: the revocation window counts from there. */
+  readAt: number;
+  refreshing?: boolean;
 }
 const cache = new Map<string, CacheEntry>();
+/** Bumped by forgetCachedApiKeys: a read that began before a revocation is not cached after it. */
+let generation = 0;
 const lastTouched = new Map<string, number>();
 
 export function extractApiKey(headers: Headers): string | null {
@@ -79,23 +85,40 @@ export async function authenticateApiKey(headers: Headers): Promise<Principal> {
   const hash = hashApiKey(key);
   const now = Date.now();
   let entry = cache.get(hash);
-  if (!entry || entry.expiresAt <= now) {
-    let principal: Principal | null;
+  if (!entry || now - entry.readAt >= REVOCATION_WINDOW_MS) {
     try {
-      principal = await lookup(hash);
+      entry = await read(hash, now);
     } catch (err) {
       throw new FortressError("unavailable", "Identity service unavailable", { cause: err });
     }
-    entry = { principal, expiresAt: now + REVOCATION_WINDOW_MS };
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(hash, entry);
+  } else if (now - entry.readAt >= REVOCATION_WINDOW_MS / 2 && !entry.refreshing) {
+    // Still inside the window: answer from it, and read again for the calls that follow. A failed
+    // re-read leaves the entry to expire; the next call then reads (and fails closed) itself.
+    const stale = entry;
+    stale.refreshing = true;
+    read(hash, now).catch((err) => {
+      stale.refreshing = false;
+      logger().debug({ err }, "API key re-read failed");
+    });
   }
   if (!entry.principal) throw new FortressError("unauthenticated", "Invalid API key");
   touch(entry.principal.apiKeyId, now);
   return entry.principal;
 }
 
+/** Reads a key and caches the answer, unless the cache was cleared while the read was under way. */
+async function read(hash: string, startedAt: number): Promise<CacheEntry> {
+  const started = generation;
+  const entry: CacheEntry = { principal: await lookup(hash), readAt: startedAt };
+  if (started === generation) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(hash, entry);
+  }
+  return entry;
+}
+
 /** Drops this instance's cached lookups (other instances expire theirs within REVOCATION_WINDOW_MS). */
 export function forgetCachedApiKeys(): void {
+  generation++;
   cache.clear();
 }
