@@ -136,14 +136,17 @@ describe("hot path without reads", () => {
     expect(sql.some((q) => /insert into "?audit_events"?/i.test(q))).toBe(true);
   });
 
-  it("once warm, a PAT request reads no vault_secrets (nor connectors)", async () => {
+  it("once warm, a PAT request reads no vault_secrets, pat_keys (nor connectors)", async () => {
     const world = await patWorld({ models: [], max_tokens: 4096, monthly_cap_usd: null });
     try {
       const ask = () => world.client.messages.create({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "hi" }] });
       await ask(); // warm-up
+      // Older than the 500 ms the PAT keys used to be cached for: they now live in the org-row cache.
+      await new Promise((r) => setTimeout(r, 600));
       const { result, sql } = await log.during(ask);
       expect(result.content.length).toBeGreaterThan(0);
       expect(readsOf(sql, "vault_secrets")).toEqual([]);
+      expect(readsOf(sql, "pat_keys")).toEqual([]);
       expect(readsOf(sql, "connectors")).toEqual([]);
       expect(sql.some((q) => /insert into "?audit_events"?/i.test(q))).toBe(true);
     } finally {

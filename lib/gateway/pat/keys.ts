@@ -6,6 +6,7 @@
 // never chosen directly, only a fallback for their successor (see gateway.ts).
 import { and, eq, inArray } from "drizzle-orm";
 import { patKeys } from "@/db/schema";
+import { sharedOrgRowsCache } from "../../cache/shared";
 import { getDb } from "../../db";
 import type { Principal } from "../../identity/principal";
 import type { PolicyResource } from "../../policy";
@@ -14,28 +15,29 @@ import { PolicyDenied } from "./errors";
 export type PatKeyRow = typeof patKeys.$inferSelect;
 export const PAT_KEY_HEADER = "x-fortress-pat-key";
 
-/** Rows are cached this long per org and instance; admin changes also clear this instance's cache. */
-export const KEY_CACHE_MS = 500;
-const cache = new Map<string, { rows: PatKeyRow[]; expiresAt: number }>();
+// An org's keys come from the process's org-row cache (lib/cache/org-rows.ts): dropped on every
+// instance when the org's configuration changes (an admin change to a key invalidates the policy,
+// whose bus message drops it), never believed longer than 500 ms should a message be lost, and
+// re-read in the background while in use, so steady traffic never waits for this read.
+const cache = () => sharedOrgRowsCache<PatKeyRow[]>("pat-keys", { load: readOrgPatKeys });
 
-export function forgetCachedPatKeys(orgId?: string): void {
-  if (orgId) cache.delete(orgId);
-  else cache.clear();
+/** This instance, at once (after an admin change; the policy bus tells the other instances). */
+export function forgetCachedPatKeys(orgId: string): void {
+  cache().invalidate(orgId);
 }
 
-/** Non-revoked keys of an org, oldest first (ROTATED ones included: they are fallbacks). */
-export async function loadOrgPatKeys(orgId: string, now = Date.now()): Promise<PatKeyRow[]> {
-  const hit = cache.get(orgId);
-  if (hit && hit.expiresAt > now) return hit.rows;
+async function readOrgPatKeys(orgId: string): Promise<PatKeyRow[]> {
   const db = await getDb();
-  const rows = await db
+  return db
     .select()
     .from(patKeys)
     .where(and(eq(patKeys.orgId, orgId), inArray(patKeys.status, ["ACTIVE", "ROTATED"])))
     .orderBy(patKeys.createdAt, patKeys.id);
-  if (cache.size > 10_000) cache.clear();
-  cache.set(orgId, { rows, expiresAt: now + KEY_CACHE_MS });
-  return rows;
+}
+
+/** Non-revoked keys of an org, oldest first (ROTATED ones included: they are fallbacks). Read, never modify. */
+export function loadOrgPatKeys(orgId: string): Promise<PatKeyRow[]> {
+  return cache().get(orgId);
 }
 
 /** A ROTATED key serves (as a fallback) only until its overlap window ends. */
@@ -69,7 +71,7 @@ export async function selectPatKey(
   allowedResources: AllowedResources,
   now = new Date(),
 ): Promise<Selection> {
-  const rows = await loadOrgPatKeys(principal.orgId, now.getTime());
+  const rows = await loadOrgPatKeys(principal.orgId);
   const wanted = headers.get(PAT_KEY_HEADER)?.trim();
   const active = rows.filter((r) => r.status === "ACTIVE");
   let candidates = active;
