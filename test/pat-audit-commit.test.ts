@@ -41,3 +41,32 @@ it("admission and key use share one commit", async () => {
   expect(actions).toContain("pat.messages");
   expect(actions).toContain("vault.secret.used");
 });
+
+it("a completion event whose append fails after the answer is retried until it is in the chain", async () => {
+  const committer = auditCommitter();
+  const append = committer.append.bind(committer);
+  let refused = 0;
+  // The database "goes away" for the completion's first append only.
+  committer.append = async (event) => {
+    if (event.action.endsWith(".completed") && refused === 0) {
+      refused++;
+      throw new Error("ECONNRESET");
+    }
+    return append(event);
+  };
+  try {
+    const res = await send();
+    expect(res.status).toBe(200); // the client had its answer
+    await res.arrayBuffer();
+    const requestId = res.headers.get("x-fortress-request-id")!;
+    const db = await getDb();
+    const completed = async () =>
+      (await db.select({ id: auditEvents.id }).from(auditEvents).where(and(eq(auditEvents.orgId, w.org.id), eq(auditEvents.requestId, requestId), eq(auditEvents.action, "pat.messages.completed")))).length;
+    const until = Date.now() + 10_000;
+    while ((await completed()) === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(refused).toBe(1);
+    expect(await completed()).toBe(1);
+  } finally {
+    committer.append = append;
+  }
+});

@@ -5,7 +5,7 @@ import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
 import { onShutdown } from "../../shutdown";
-import { auditCommitter } from "../../audit/gateway";
+import { lateAudit } from "../../audit/late";
 import { appendAuditEventsFromKnownHeads, chainHeads, type AuditEventInput, type ChainHead } from "../../audit/record";
 import type { AuditCompanion } from "../../vault";
 import type { Principal } from "../../identity/principal";
@@ -264,12 +264,8 @@ export async function complete(facts: RequestFacts, outcome: Outcome, spend: Spe
   // transaction: the next request's admission event goes to the same org chain, and one writer per
   // chain keeps both on the one-statement path (a transaction holding the chain head would make the
   // next admission wait for its commit and then retry on the locking path). The admission event is
-  // already durable; should this append fail, the failure is logged with the request id.
-  try {
-    await auditCommitter().append(completion);
-  } catch (err) {
-    logger().error({ err, requestId: facts.requestId }, "pat: the completion audit event could not be written");
-  }
+  // already durable; should this append fail, it is retried with backoff (lib/audit/late.ts).
+  await lateAudit().write(completion);
   const settled = s?.settledMicros ?? 0;
   const db = await getDb();
   const crossedThreshold = !!s && !!spend && spend.capMicros !== null && !s.alertedAt && s.settledMicros * 100 >= spend.capMicros * spend.alertThresholdPct;
