@@ -5,7 +5,9 @@ import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvForTests } from "@/lib/env";
-import { OutboundBlockedError, safeFetch, safeRequest } from "@/lib/net/outbound";
+import { OutboundAnswerTooLargeError, OutboundBlockedError, safeFetch, safeRequest } from "@/lib/net/outbound";
+import { vendorFetch } from "@/lib/connectors/http";
+import { ConnectorError } from "@/lib/connectors/types";
 
 let connections = 0;
 let port = 0;
@@ -22,6 +24,20 @@ beforeAll(async () => {
   redirector = createHttpServer((req, res) => {
     if (req.url === "/ok") {
       res.end("hello");
+      return;
+    }
+    if (req.url === "/huge") {
+      // 17 MiB in 1 MiB chunks, no content-length: the limit must hold while streaming.
+      const chunk = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const more = () => {
+        while (sent < 17) {
+          sent++;
+          if (!res.write(chunk)) return void res.once("drain", more);
+        }
+        res.end();
+      };
+      more();
       return;
     }
     res.writeHead(302, { location: decodeURIComponent(req.url!.slice("/to/".length)) }).end();
@@ -133,5 +149,15 @@ describe.each(Object.entries(entryPoints))("outbound SSRF protection (%s)", (_na
     expect(await res.text()).toBe("hello");
     const whole = await safeRequest(`http://127.0.0.2:${redirectorPort}/ok`, () => ({}));
     expect(whole).toMatchObject({ status: 200, text: "hello" });
+  });
+});
+
+describe("outbound answer size", () => {
+  it("safeRequest stops reading past its limit, and a vendor call turns that into a clear connector error", async () => {
+    const url = `http://127.0.0.2:${redirectorPort}/huge`;
+    await expect(safeRequest(url, () => ({}), { maxBytes: 1024 * 1024 })).rejects.toBeInstanceOf(OutboundAnswerTooLargeError);
+    const err = await vendorFetch({ vendor: "Acme", url, headers: () => ({}) }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect(err.message).toBe("Acme: The answer is larger than 16 MiB; ask for fewer results");
   });
 });

@@ -2,7 +2,7 @@
 // keep-alive, time-limited); the credential header is attached only once the destination passed the
 // preflight; vendor failures become ConnectorError carrying the vendor's own message and its
 // rate-limit hints (Retry-After, X-RateLimit-*), never a credential.
-import { OutboundBlockedError, safeRequest, type SafeTextResponse } from "../net/outbound";
+import { OutboundAnswerTooLargeError, OutboundBlockedError, safeRequest, type SafeTextResponse } from "../net/outbound";
 import { ConnectorError, type ActionResult } from "./types";
 
 export type Query = Record<string, string | number | boolean | undefined | null | Array<string | number>>;
@@ -83,6 +83,7 @@ export async function vendorFetch<T = unknown>(req: VendorRequest): Promise<Vend
     );
   } catch (err) {
     if (err instanceof OutboundBlockedError) throw new ConnectorError(`${req.vendor}: ${err.message}`, { transient: false });
+    if (err instanceof OutboundAnswerTooLargeError) throw new ConnectorError(`${req.vendor}: ${err.message}; ask for fewer results`, { transient: false });
     const timeout = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     throw new ConnectorError(timeout ? `${req.vendor} did not answer in time` : `${req.vendor} could not be reached`, { transient: true });
   }

@@ -22,6 +22,14 @@ export class OutboundBlockedError extends FortressError {
   }
 }
 
+/** An answer larger than a caller's limit was cut off (and its connection closed) rather than read. */
+export class OutboundAnswerTooLargeError extends FortressError {
+  constructor(readonly maxBytes: number) {
+    super("unavailable", `The answer is larger than ${Math.round(maxBytes / (1024 * 1024))} MiB`);
+    this.name = "OutboundAnswerTooLargeError";
+  }
+}
+
 const resolveAll = promisify(dnsLookup);
 
 let allowCache: { source: string | undefined; cidrs: Cidr[] } | undefined;
@@ -127,6 +135,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export interface SafeFetchOptions {
   maxRedirects?: number;
+  /** safeRequest: the most bytes of an answer read (default MAX_ANSWER_BYTES). */
+  maxBytes?: number;
   /** Whole-request time limit, headers and body. */
   timeoutMs?: number;
   /** mTLS client certificate / private CA (https destinations only). */
@@ -163,6 +173,12 @@ export async function safeFetch(
     url = next;
   }
 }
+
+/**
+ * The largest answer safeRequest reads by default: an endpoint (a customer-supplied one included)
+ * cannot make the gateway hold an unbounded body in memory.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** What safeRequest answers: the status, the headers and the whole body as text. */
 export interface SafeTextResponse {
@@ -207,7 +223,7 @@ export async function safeRequest(
     const headers = headerReader(response.headers);
     const location = headers.get("location");
     if (!REDIRECTS.has(response.statusCode) || !location) {
-      return { status: response.statusCode, headers, text: await response.body.text() };
+      return { status: response.statusCode, headers, text: await readText(response.body, options.maxBytes ?? MAX_ANSWER_BYTES) };
     }
     await response.body.dump();
     if (hop >= maxRedirects) throw new OutboundBlockedError("too many redirects");
@@ -221,6 +237,21 @@ export async function safeRequest(
     request = { ...request, headers: nextHeaders, ...(toGet ? { method: "GET", body: undefined } : {}) };
     url = next;
   }
+}
+
+/** The body as UTF-8 text, refusing (and closing) it past `maxBytes`. */
+async function readText(body: Dispatcher.ResponseData["body"], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new OutboundAnswerTooLargeError(maxBytes);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }
 
 function headerReader(raw: Record<string, string | string[] | undefined>): SafeTextResponse["headers"] {
