@@ -133,6 +133,31 @@ function tlsAgent(tls: OutboundTls): Agent {
 const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "cookie", "proxy-authorization"];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** The guarded agent for a destination (plain http only where FORTRESS_OUTBOUND_ALLOW permits it). */
+function dispatcherFor(url: URL, tls: OutboundTls | undefined): Agent {
+  if (tls && url.protocol !== "https:") throw new OutboundBlockedError("a client certificate is only sent over https");
+  return url.protocol === "http:" ? agents().http : tls ? tlsAgent(tls) : agents().https;
+}
+
+/**
+ * One redirect hop, for safeFetch and safeRequest alike: within the hop limit, the destination checked
+ * like the first one, credentials to be dropped when it changes origin, and a 303 (or a 301/302 after
+ * a POST) followed with a bodiless GET, as browsers and fetch do.
+ */
+async function redirectHop(
+  from: URL,
+  location: string,
+  status: number,
+  method: string | undefined,
+  hop: number,
+  maxRedirects: number,
+): Promise<{ url: URL; crossOrigin: boolean; toGet: boolean }> {
+  if (hop >= maxRedirects) throw new OutboundBlockedError("too many redirects");
+  const url = await assertOutboundAllowed(new URL(location, from));
+  const wasPost = (method ?? "GET").toUpperCase() === "POST";
+  return { url, crossOrigin: url.origin !== from.origin, toGet: status === 303 || ((status === 301 || status === 302) && wasPost) };
+}
+
 export interface SafeFetchOptions {
   maxRedirects?: number;
   /** safeRequest: the most bytes of an answer read (default MAX_ANSWER_BYTES). */
@@ -157,20 +182,16 @@ export async function safeFetch(
   let request: RequestInit = typeof init === "function" ? await init() : { ...init };
   const signal = request.signal ?? AbortSignal.timeout(options.timeoutMs ?? 15_000);
   for (let hop = 0; ; hop++) {
-    if (options.tls && url.protocol !== "https:") throw new OutboundBlockedError("a client certificate is only sent over https");
-    const dispatcher = url.protocol === "http:" ? agents().http : options.tls ? tlsAgent(options.tls) : agents().https;
+    const dispatcher = dispatcherFor(url, options.tls);
     const response = await undiciFetch(url, { ...request, redirect: "manual", dispatcher, signal });
     const location = response.headers.get("location");
     if (!REDIRECTS.has(response.status) || !location) return response;
     await response.body?.cancel();
-    if (hop >= maxRedirects) throw new OutboundBlockedError("too many redirects");
-    const next = await assertOutboundAllowed(new URL(location, url));
+    const next = await redirectHop(url, location, response.status, request.method, hop, maxRedirects);
     const headers = new Headers(request.headers as HeadersInit | undefined);
-    if (next.origin !== url.origin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
-    const method = (request.method ?? "GET").toUpperCase();
-    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST");
-    request = { ...request, headers, ...(toGet ? { method: "GET", body: undefined } : {}) };
-    url = next;
+    if (next.crossOrigin) for (const h of CREDENTIAL_HEADERS) headers.delete(h);
+    request = { ...request, headers, ...(next.toGet ? { method: "GET", body: undefined } : {}) };
+    url = next.url;
   }
 }
 
@@ -210,8 +231,7 @@ export async function safeRequest(
   let request = await init();
   const signal = request.signal ?? AbortSignal.timeout(options.timeoutMs ?? 15_000);
   for (let hop = 0; ; hop++) {
-    if (options.tls && url.protocol !== "https:") throw new OutboundBlockedError("a client certificate is only sent over https");
-    const dispatcher = url.protocol === "http:" ? agents().http : options.tls ? tlsAgent(options.tls) : agents().https;
+    const dispatcher = dispatcherFor(url, options.tls);
     const response = await dispatcher.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -226,16 +246,11 @@ export async function safeRequest(
       return { status: response.statusCode, headers, text: await readText(response.body, options.maxBytes ?? MAX_ANSWER_BYTES) };
     }
     await response.body.dump();
-    if (hop >= maxRedirects) throw new OutboundBlockedError("too many redirects");
-    const next = await assertOutboundAllowed(new URL(location, url));
+    const next = await redirectHop(url, location, response.statusCode, request.method, hop, maxRedirects);
     const nextHeaders = { ...request.headers };
-    if (next.origin !== url.origin) {
-      for (const name of Object.keys(nextHeaders)) if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete nextHeaders[name];
-    }
-    const method = (request.method ?? "GET").toUpperCase();
-    const toGet = response.statusCode === 303 || ((response.statusCode === 301 || response.statusCode === 302) && method === "POST");
-    request = { ...request, headers: nextHeaders, ...(toGet ? { method: "GET", body: undefined } : {}) };
-    url = next;
+    if (next.crossOrigin) for (const name of Object.keys(nextHeaders)) if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete nextHeaders[name];
+    request = { ...request, headers: nextHeaders, ...(next.toGet ? { method: "GET", body: undefined } : {}) };
+    url = next.url;
   }
 }
 

@@ -14,7 +14,6 @@ import { recordAuditEvent, recordChange } from "../audit/record";
 import { SYSTEM_ACTOR } from "../context";
 import type { Database, DbOrTx, Tx } from "../db";
 import { FortressError, notFound } from "../errors";
-import { forgetCachedPatKeys } from "../gateway/pat/keys";
 import { MODEL_ID } from "../gateway/pat/models";
 import { spendFor, utcMonth } from "../gateway/pat/spend";
 import type { AdminContext } from "../identity/admin-auth";
@@ -24,9 +23,11 @@ import * as vault from "../vault";
 
 export const ROTATION_OVERLAP_MS = 48 * 60 * 60 * 1000;
 
-/** After a committed change: this instance's key cache, and the policy snapshot on every instance. */
+/**
+ * After a committed change: the org's policy snapshot and cached PAT keys, on this instance at once
+ * and on the others through the policy bus.
+ */
 async function changed(orgId: string): Promise<void> {
-  forgetCachedPatKeys(orgId);
   await invalidatePolicy(orgId).catch((err) => logger().warn({ err, orgId }, "pat keys: policy invalidation failed"));
 }
 

@@ -15,16 +15,11 @@ import { PolicyDenied } from "./errors";
 export type PatKeyRow = typeof patKeys.$inferSelect;
 export const PAT_KEY_HEADER = "x-fortress-pat-key";
 
-// An org's keys come from the process's org-row cache (lib/cache/org-rows.ts): dropped on every
-// instance when the org's configuration changes (an admin change to a key invalidates the policy,
-// whose bus message drops it), never believed longer than 500 ms should a message be lost, and
-// re-read in the background while in use, so steady traffic never waits for this read.
+// An org's keys come from the process's org-row cache (lib/cache/org-rows.ts): an admin change to a
+// key calls invalidatePolicy, which drops them on the writing instance at once and on the others
+// through the policy bus; never believed longer than 500 ms should a message be lost; re-read in the
+// background while in use, so steady traffic never waits for this read.
 const cache = () => sharedOrgRowsCache<PatKeyRow[]>("pat-keys", { load: readOrgPatKeys });
-
-/** This instance, at once (after an admin change; the policy bus tells the other instances). */
-export function forgetCachedPatKeys(orgId: string): void {
-  cache().invalidate(orgId);
-}
 
 async function readOrgPatKeys(orgId: string): Promise<PatKeyRow[]> {
   const db = await getDb();
