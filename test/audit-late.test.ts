@@ -47,7 +47,9 @@ describe("late audit events", () => {
     await until(() => queue.stats.recovered === 1);
     expect(queue.stats).toMatchObject({ retried: 2, recovered: 1, dropped: 0 });
     expect(queue.waiting).toBe(0);
-    expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(attempts[1] - attempts[0]); // backoff grows
+    // Backoff doubles: 20 ms before the first retry, 40 ms before the second.
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(19);
+    expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(39);
     const db = await getDb();
     const rows = await db.select().from(auditEvents).where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.resourceId, event.resourceId!)));
     expect(rows).toHaveLength(1);
