@@ -1,19 +1,17 @@
 import type { NextConfig } from "next";
+import { SECURITY_HEADERS } from "./lib/http/security-headers";
 
 const nextConfig: NextConfig = {
   // PGlite loads a wasm file relative to its own module; bundling breaks that path.
   serverExternalPackages: ["@electric-sql/pglite", "drizzle-orm", "pg", "pino", "ioredis"],
   poweredByHeader: false,
-  // The console and both gateways are served from one origin; a strict baseline for every response.
+  // The console and both gateways are served from one origin; a strict baseline for every response
+  // (the gateway front adds the same to /v1, which it serves without Next).
   async headers() {
     return [
       {
         source: "/:path*",
-        headers: [
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "no-referrer" },
-          { key: "X-Frame-Options", value: "DENY" },
-        ],
+        headers: Object.entries(SECURITY_HEADERS).map(([key, value]) => ({ key, value })),
       },
     ];
   },

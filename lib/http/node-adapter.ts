@@ -15,7 +15,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function nodeListener(handler: WebHandler): http.RequestListener {
+export interface ListenerOptions {
+  /** Headers set on every response unless the handler set them (the baseline security headers). */
+  headers?: Readonly<Record<string, string>>;
+}
+
+export function nodeListener(handler: WebHandler, options: ListenerOptions = {}): http.RequestListener {
   return async (req, res) => {
     const abort = new AbortController();
     res.on("close", () => {
@@ -38,7 +43,7 @@ export function nodeListener(handler: WebHandler): http.RequestListener {
         duplex: "half",
       });
       const response = await handler(request);
-      const outHeaders: Record<string, string> = {};
+      const outHeaders: Record<string, string> = { ...options.headers };
       response.headers.forEach((v, k) => (outHeaders[k] = v));
       // Answered before the request body was read (e.g. 413): close the connection afterwards rather
       // than leave the client blocked writing a body nobody reads; drain what is in flight.
