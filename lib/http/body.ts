@@ -5,9 +5,37 @@ import { FortressError } from "../errors";
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+// Bodies already in memory. The node adapter reads small request bodies before the handler runs and
+// handlers build most answers from one string; both still carry a normal body stream, but the bytes
+// are also kept here so the gateways' hot path reads and writes them without Web-stream plumbing.
+const inMemory = new WeakMap<Request | Response, Uint8Array>();
+
+/** Records that `message`'s whole body is `bytes` (which its body stream also yields). */
+export function rememberBody<M extends Request | Response>(message: M, bytes: Uint8Array): M {
+  inMemory.set(message, bytes);
+  return message;
+}
+
+/** The whole body of `message`, when it is known to be in memory and its stream was not read. */
+export function bodyInMemory(message: Request | Response): Uint8Array | undefined {
+  const bytes = inMemory.get(message);
+  return bytes && !message.bodyUsed ? bytes : undefined;
+}
+
+/** A response whose whole body is `text` (written in one piece, with Content-Length, by the node adapter). */
+export function wholeResponse(text: string, init: ResponseInit): Response {
+  const bytes = Buffer.from(text);
+  return rememberBody(new Response(bytes, init), bytes);
+}
+
 export async function readBodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const known = bodyInMemory(request);
+  if (known) {
+    if (known.byteLength > limit) throw tooLarge(limit);
+    return known;
+  }
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

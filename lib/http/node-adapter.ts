@@ -4,6 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { bodyInMemory, rememberBody } from "./body";
 import { PEER_HEADER } from "./client-ip";
 
 export type WebHandler = (request: Request) => Promise<Response>;
@@ -13,6 +14,25 @@ export interface RunningServer {
   port: number;
   server: http.Server;
   close(): Promise<void>;
+}
+
+/**
+ * Request bodies up to this size, with a declared Content-Length, are read before the handler runs:
+ * one Buffer instead of a Node → Web stream bridge, which cost more than the read itself. Larger or
+ * chunked bodies stream to the handler, which enforces its own limit while reading.
+ */
+const READ_AHEAD_LIMIT = 64 * 1024;
+
+function readAhead(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete) reject(new Error("request body cut short"));
+    });
+  });
 }
 
 export interface ListenerOptions {
@@ -34,14 +54,17 @@ export function nodeListener(handler: WebHandler, options: ListenerOptions = {})
       }
       headers.set(PEER_HEADER, req.socket.remoteAddress ?? "");
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const declared = Number(req.headers["content-length"] ?? NaN);
+      const ahead = hasBody && declared <= READ_AHEAD_LIMIT ? await readAhead(req) : undefined;
       const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
         method: req.method,
         headers,
-        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+        body: ahead ? (ahead as Uint8Array<ArrayBuffer>) : hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
         signal: abort.signal,
         // @ts-expect-error -- Node's fetch needs duplex for streamed request bodies
         duplex: "half",
       });
+      if (ahead) rememberBody(request, ahead);
       const response = await handler(request);
       const outHeaders: Record<string, string> = { ...options.headers };
       response.headers.forEach((v, k) => (outHeaders[k] = v));
@@ -50,6 +73,14 @@ export function nodeListener(handler: WebHandler, options: ListenerOptions = {})
       if (hasBody && !req.complete) {
         outHeaders.connection = "close";
         req.resume();
+      }
+      const whole = bodyInMemory(response);
+      if (whole) {
+        // One write: headers and body together, with Content-Length instead of chunked encoding.
+        outHeaders["content-length"] = String(whole.byteLength);
+        res.writeHead(response.status, outHeaders);
+        res.end(whole);
+        return;
       }
       res.writeHead(response.status, outHeaders);
       if (response.body) {
@@ -70,8 +101,8 @@ export function nodeListener(handler: WebHandler, options: ListenerOptions = {})
 }
 
 /** Listens on 127.0.0.1 and a free port. */
-export async function serve(handler: WebHandler): Promise<RunningServer> {
-  const server = http.createServer({ keepAliveTimeout: 60_000 }, nodeListener(handler));
+export async function serve(handler: WebHandler, options: ListenerOptions = {}): Promise<RunningServer> {
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, nodeListener(handler, options));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {

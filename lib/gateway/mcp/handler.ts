@@ -6,7 +6,7 @@
 //    Mcp-Method / Mcp-Name headers checked against the body; server/discover; subscriptions/listen.
 // Order of checks: Host → Origin → HTTP method → API key → body → message → era → method.
 import { isFortressError } from "../../errors";
-import { readBodyBytes, isJsonContentType } from "../../http/body";
+import { readBodyBytes, isJsonContentType, wholeResponse } from "../../http/body";
 import { requestMeta } from "../../http/request-context";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
@@ -52,7 +52,7 @@ const VERSION_HEADER = "mcp-protocol-version";
 const SERVER_CAPABILITIES = { tools: { listChanged: true } } as const;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+  return wholeResponse(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 }
 
 /** A transport-level failure: HTTP status plus a JSON-RPC error body (no id unless one was readable). */

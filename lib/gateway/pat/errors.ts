@@ -1,6 +1,7 @@
 // The PAT gateway's wire format for its own errors: Anthropic's error shape
 // `{ "type": "error", "error": { "type", "message" }, "request_id" }`, so SDKs raise their usual
 // exceptions. Policy denials add the spec's `code` field: 403 `policy_denied`.
+import { wholeResponse } from "../../http/body";
 import { FortressError, isFortressError } from "../../errors";
 import { logger } from "../../log";
 
@@ -34,7 +35,7 @@ export function anthropicError(status: number, type: AnthropicErrorType, message
   const error: Record<string, unknown> = { type, message };
   if (type === "policy_denied") error.code = status;
   const headers = new Headers({ "content-type": "application/json", [FORTRESS_REQUEST_ID]: requestId, ...extra });
-  return new Response(JSON.stringify({ type: "error", error, request_id: requestId }), { status, headers });
+  return wholeResponse(JSON.stringify({ type: "error", error, request_id: requestId }), { status, headers });
 }
 
 const BY_CODE: Record<string, [number, AnthropicErrorType]> = {
