@@ -40,22 +40,29 @@ export interface RunConnectorActionInput {
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 const validators = new Map<string, ValidateFunction>();
+// Action rows come from the org's cached tool table, so the same schema object is seen call after
+// call: look it up by identity before paying for its JSON text.
+const bySchema = new WeakMap<object, ValidateFunction>();
 
 /** Validates arguments against an action's input schema; returns a caller-readable message or null. */
 export function validateArgs(schema: Record<string, unknown>, args: unknown): string | null {
-  const key = JSON.stringify(schema);
-  let v = validators.get(key);
+  let v = bySchema.get(schema);
   if (!v) {
-    try {
-      // Upstream tools often declare draft-07 ($schema …/draft-07/schema#, as the MCP SDK emits);
-      // the keywords they use validate the same under 2020-12, so the meta-schema pointer is dropped.
-      const { $schema: _ignored, ...rest } = schema;
-      v = ajv.compile(rest);
-    } catch {
-      return "This action's input schema is invalid";
+    const key = JSON.stringify(schema);
+    v = validators.get(key);
+    if (!v) {
+      try {
+        // Upstream tools often declare draft-07 ($schema …/draft-07/schema#, as the MCP SDK emits);
+        // the keywords they use validate the same under 2020-12, so the meta-schema pointer is dropped.
+        const { $schema: _ignored, ...rest } = schema;
+        v = ajv.compile(rest);
+      } catch {
+        return "This action's input schema is invalid";
+      }
+      if (validators.size > 5000) validators.clear();
+      validators.set(key, v);
     }
-    if (validators.size > 5000) validators.clear();
-    validators.set(key, v);
+    bySchema.set(schema, v);
   }
   if (v(args)) return null;
   return (v.errors ?? [])
