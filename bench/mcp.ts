@@ -2,14 +2,15 @@
 // One run, same machine, same local Zendesk fake (test/fakes/zendesk.ts), keep-alive HTTP clients
 // (undici's request API for every request, as bench/pat.ts does):
 //   direct    GET /api/v2/tickets/1.json on the fake, with the vendor's Basic auth
-//   fortress  POST /v1/mcp tools/call zendesk__get_ticket through the real gateway (node:http server
-//             around createMcpHandler with its default dependencies): API key → policy (a real role)
+//   fortress  POST /v1/mcp tools/call zendesk__get_ticket through the real gateway, served as in
+//             production (lib/gateway/front.ts: router and node adapter, default dependencies): API key → policy (a real role)
 //             → audit event (durable before the call) → vault (withSecret) → SSRF preflight → vendor
 //             → PII redaction → response. Stateless 2026-07-28 requests, and legacy session requests.
 // At concurrency 1 and 50. Prints latency p50/p99 per phase, added latency (fortress − direct) and
 // the throughput ratio. Target: added p50 ≤ 2 ms at concurrency 1.
 // Database: PGlite in memory unless DATABASE_URL is set (then use a fresh database: the vault keys it
-// stores are wrapped by this process's master key). Flags: --seconds=N per phase (default 4).
+// stores are wrapped by this process's master key). Flags: --seconds=N per phase (default 4);
+// --cpu-profile=FILE writes a V8 CPU profile of the stateless phase at concurrency 1.
 import { summarise } from "./_stats";
 
 process.env.FORTRESS_DATA_DIR = process.env.DATABASE_URL ? (process.env.FORTRESS_DATA_DIR ?? "memory://") : "memory://";
@@ -17,6 +18,7 @@ process.env.FORTRESS_LOG_LEVEL ??= "silent";
 process.env.FORTRESS_OUTBOUND_ALLOW = "127.0.0.1/32";
 
 const seconds = Number(process.argv.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 4);
+const profileTo = process.argv.find((a) => a.startsWith("--cpu-profile="))?.split("=")[1];
 
 const { Agent, request } = await import("undici");
 const { getDb, closeDatabase } = await import("@/lib/db");
@@ -25,7 +27,9 @@ const { getConnectorType } = await import("@/lib/connectors/catalog");
 const { storeSecret } = await import("@/lib/vault");
 const { createRole, assignRole } = await import("@/lib/policy");
 const { createMcpHandler } = await import("@/lib/gateway/mcp/handler");
+const { routeGateway } = await import("@/lib/gateway/front");
 const { serve } = await import("@/lib/http/node-adapter");
+const { SECURITY_HEADERS } = await import("@/lib/http/security-headers");
 const { startZendeskFake, ZENDESK_EMAIL, ZENDESK_TOKEN } = await import("../test/fakes/zendesk");
 const { call, newOrg } = await import("../test/helpers");
 const { POST: createKeyRoute } = await import("@/app/api/v1/api-keys/route");
@@ -63,7 +67,7 @@ await db.insert(connectorActions).values(
 const role = await createRole(db, owner.org.id, { name: "Bench", grants: [{ resource: { kind: "connector_action", connectorId: connector.id, action: "get_ticket" }, effect: "allow" }] }, { actor });
 await assignRole(db, owner.org.id, role.id, { kind: "user", id: owner.user.id }, { actor });
 
-const server = await serve(createMcpHandler());
+const server = await serve(routeGateway, { headers: SECURITY_HEADERS });
 const dispatcher = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 60_000 });
 // The load generator is undici's request API, for the direct and the Fortress calls alike: it costs the
 // client a fraction of what fetch() does, and that client cost — larger for a POST with a body (MCP)
@@ -145,9 +149,23 @@ async function phase(name: string, fn: () => Promise<void>, concurrency: number,
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const rows: Awaited<ReturnType<typeof phase>>[] = [];
 console.log(`MCP Fortress benchmark — ${process.env.DATABASE_URL ? "Postgres" : "PGlite (in memory)"}, ${seconds} s per phase, Node ${process.version}`);
+/** Runs `fn` under the V8 profiler when --cpu-profile is given (only for the phase it names). */
+async function profiled<T>(on: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!on || !profileTo) return fn();
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  const out = await fn();
+  const { profile } = await session.post("Profiler.stop");
+  (await import("node:fs")).writeFileSync(profileTo, JSON.stringify(profile));
+  session.disconnect();
+  return out;
+}
 for (const c of [1, 50]) {
   rows.push(await phase("direct", direct, c));
-  rows.push(await phase("fortress 2026-07-28 (stateless)", fortressModern, c));
+  rows.push(await profiled(c === 1, () => phase("fortress 2026-07-28 (stateless)", fortressModern, c)));
   rows.push(await phase("fortress 2025-11-25 (session)", fortressLegacy, c));
 }
 
