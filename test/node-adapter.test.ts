@@ -2,6 +2,7 @@
 // ahead into one Buffer, whole answers are written in one piece with Content-Length, larger or
 // chunked bodies still stream, and the handler's own size limit holds on every path.
 import http from "node:http";
+import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { bodyInMemory, readBodyBytes, wholeResponse } from "@/lib/http/body";
 import { serve, type RunningServer } from "@/lib/http/node-adapter";
@@ -94,5 +95,43 @@ describe("node adapter", () => {
     expect(first.headers.connection).not.toBe("close");
     expect(second.socketReused).toBe(true);
     agent.destroy();
+  });
+});
+
+describe("node adapter, odd request lines", () => {
+  function rawLine(port: number, target: string, host: string | null): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.write(`POST ${target} HTTP/1.1\r\n${host === null ? "" : `Host: ${host}\r\n`}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+      });
+      let data = "";
+      socket.on("data", (d) => {
+        data += d.toString();
+        if (data.includes("\r\n\r\n")) {
+          socket.destroy();
+          resolve(data.split("\r\n")[0] + " " + (data.split("\r\n\r\n")[1] ?? ""));
+        }
+      });
+      socket.on("error", reject);
+    });
+  }
+
+  it("never answers 500: a malformed Host reaches the handler (which judges the header); a non-path target is a 400", async () => {
+    const seen: { url: string; host: string | null }[] = [];
+    server = await serve(async (request) => {
+      seen.push({ url: request.url, host: request.headers.get("host") });
+      return wholeResponse("ok", { status: 200 });
+    });
+    for (const host of ["a b", "[::1", "x:99999", "evil.com/x", "user@evil.com"]) {
+      expect(await rawLine(server.port, "/v1/mcp", host), host).toMatch(/^HTTP\/1\.1 200 /);
+    }
+    expect(seen.map((s) => s.url)).toEqual(Array(5).fill("http://localhost/v1/mcp"));
+    expect(seen.map((s) => s.host)).toEqual(["a b", "[::1", "x:99999", "evil.com/x", "user@evil.com"]);
+    expect(await rawLine(server.port, "/v1/mcp?x=1", "fortress.example.com:8443")).toMatch(/^HTTP\/1\.1 200 /);
+    expect(seen.at(-1)!.url).toBe("http://fortress.example.com:8443/v1/mcp?x=1");
+    for (const target of ["//evil.com/v1/mcp", "*", "http://evil.com/v1/mcp"]) {
+      expect(await rawLine(server.port, target, "localhost"), target).toMatch(/^HTTP\/1\.1 400 .*bad_request/s);
+    }
+    expect(seen).toHaveLength(6);
   });
 });

@@ -35,6 +35,25 @@ function readAhead(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * The request's URL: its Host (when it is a plain host[:port]; otherwise "localhost", and the
+ * handler judges the header itself) and its path. Only origin-form targets ("/path?query") are
+ * served: "//host/path" would otherwise become another URL's authority, and "*" or absolute-form
+ * targets are for proxies. null → 400.
+ */
+function requestUrl(req: http.IncomingMessage): string | null {
+  const target = req.url ?? "/";
+  if (!target.startsWith("/") || target.startsWith("//")) return null;
+  const host = req.headers.host ?? "";
+  let authority = "localhost";
+  if (host && URL.canParse(`http://${host}`)) {
+    const u = new URL(`http://${host}`);
+    if (u.pathname === "/" && !u.search && !u.hash && !u.username && !u.password && `http://${host}/`.toLowerCase() === u.href) authority = u.host;
+  }
+  const url = `http://${authority}${target}`;
+  return URL.canParse(url) ? url : null;
+}
+
 export interface ListenerOptions {
   /** Headers set on every response unless the handler set them (the baseline security headers). */
   headers?: Readonly<Record<string, string>>;
@@ -56,7 +75,13 @@ export function nodeListener(handler: WebHandler, options: ListenerOptions = {})
       const hasBody = req.method !== "GET" && req.method !== "HEAD";
       const declared = Number(req.headers["content-length"] ?? NaN);
       const ahead = hasBody && declared <= READ_AHEAD_LIMIT ? await readAhead(req) : undefined;
-      const request = new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`, {
+      const url = requestUrl(req);
+      if (!url) {
+        res.writeHead(400, { "content-type": "application/json", connection: "close" });
+        res.end(JSON.stringify({ error: "bad_request", message: "The request target must be a path (origin-form)" }));
+        return;
+      }
+      const request = new Request(url, {
         method: req.method,
         headers,
         body: ahead ? (ahead as Uint8Array<ArrayBuffer>) : hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
