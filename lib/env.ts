@@ -64,6 +64,8 @@ const ZEnv = z.object({
   FORTRESS_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // In-process background jobs (key rotation, rewrap, purge, expiry warnings). Off in tests.
   FORTRESS_JOBS: z.enum(["on", "off"]).optional(),
+  // /v1 served by the gateway front, past Next's routing (lib/http/front.ts); "off" = through Next.
+  FORTRESS_GATEWAY_FRONT: z.enum(["on", "off"]).default("on"),
   // Evidence: Ed25519 private key (PKCS#8 PEM) signing audit checkpoints; generated into the data
   // folder when unset. Several instances must share it.
   FORTRESS_AUDIT_SIGNING_KEY: z.string().trim().min(1).optional(),

@@ -4,13 +4,13 @@
 //     the app can tell a trusted proxy's X-Forwarded-For from a spoofed one (Next fills that header
 //     only when absent, so it cannot be trusted by itself);
 //  3. serves the gateways (/v1/*) without Next's routing once they are loaded (lib/http/front.ts;
-//     not under --dev, where Next's route keeps hot reload working);
+//     not under --dev, where Next's route keeps hot reload working, nor with FORTRESS_GATEWAY_FRONT=off);
 //  4. shuts down cleanly on SIGTERM/SIGINT (closing PGlite flushes it to disk).
 // Migrations run inside the app process at start (instrumentation.ts): PGlite allows one process.
 import { createServer } from "node:http";
 import next from "next";
 import { parseEnv } from "../lib/env";
-import { createFrontListener, publishedGatewayFront } from "../lib/http/front";
+import { createFrontListener, gatewayFrontSource } from "../lib/http/front";
 import { runShutdownHooks } from "../lib/shutdown";
 
 const dev = process.argv.includes("--dev");
@@ -32,7 +32,7 @@ const handle = app.getRequestHandler();
 
 await app.prepare();
 
-const server = createServer(createFrontListener(handle, dev ? () => undefined : publishedGatewayFront));
+const server = createServer(createFrontListener(handle, gatewayFrontSource({ dev, setting: settings.FORTRESS_GATEWAY_FRONT })));
 server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
 server.listen(port, () => {
   const url = settings.FORTRESS_PUBLIC_URL ?? `http://localhost:${port}`;

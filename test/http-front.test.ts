@@ -5,7 +5,8 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { gatewaySegments, isGatewayPath } from "@/lib/gateway/router";
-import { createFrontListener, publishedGatewayFront, publishGatewayFront } from "@/lib/http/front";
+import { parseEnv } from "@/lib/env";
+import { createFrontListener, gatewayFrontSource, publishedGatewayFront, publishGatewayFront } from "@/lib/http/front";
 
 async function listen(listener: RequestListener) {
   const server = http.createServer(listener);
@@ -49,6 +50,16 @@ describe("the HTTP front", () => {
     expect(await (await fetch(`${s.url}/v1/mcp`)).json()).toMatchObject({ by: "next" });
     published = answerer("gateway");
     expect(await (await fetch(`${s.url}/v1/mcp`)).json()).toMatchObject({ by: "gateway" });
+  });
+
+  it("is on by default; off under --dev and with FORTRESS_GATEWAY_FRONT=off", () => {
+    const listener = answerer("gateway");
+    publishGatewayFront(listener);
+    expect(parseEnv({}).FORTRESS_GATEWAY_FRONT).toBe("on");
+    expect(() => parseEnv({ FORTRESS_GATEWAY_FRONT: "maybe" })).toThrow(/FORTRESS_GATEWAY_FRONT/);
+    expect(gatewayFrontSource({ dev: false, setting: parseEnv({}).FORTRESS_GATEWAY_FRONT })()).toBe(listener);
+    expect(gatewayFrontSource({ dev: true, setting: "on" })()).toBeUndefined();
+    expect(gatewayFrontSource({ dev: false, setting: parseEnv({ FORTRESS_GATEWAY_FRONT: "off" }).FORTRESS_GATEWAY_FRONT })()).toBeUndefined();
   });
 
   it("loading the /v1 route module publishes the gateways, served with the baseline security headers", async () => {

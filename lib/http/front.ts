@@ -23,6 +23,15 @@ export function publishedGatewayFront(): RequestListener | undefined {
   return g.__fortressGatewayFront;
 }
 
+/**
+ * Where the front finds the gateways: nowhere under `npm run dev` (Next's route keeps hot reload
+ * working) or with FORTRESS_GATEWAY_FRONT=off (the operator's way back to Next's routing), else
+ * the listener published by the /v1 route.
+ */
+export function gatewayFrontSource(opts: { dev: boolean; setting: "on" | "off" }): () => RequestListener | undefined {
+  return opts.dev || opts.setting === "off" ? () => undefined : publishedGatewayFront;
+}
+
 /** The request path without its query, as sent on the request line. */
 function pathOf(url: string | undefined): string {
   if (!url) return "/";
