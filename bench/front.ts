@@ -29,6 +29,7 @@ const { spawn } = await import("node:child_process");
 const { createServer } = await import("node:net");
 const { Agent, request } = await import("undici");
 const { summarise } = await import("./_stats");
+const { timedMessages } = await import("./_pat");
 const { startFakeAnthropic } = await import("../test/fakes/anthropic");
 const { patWorld, REAL_KEY } = await import("../test/support/pat-setup");
 
@@ -62,27 +63,10 @@ for (let i = 0; ; i++) {
 }
 
 const agent = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
-const bodyFor = (stream: boolean) =>
-  JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 256, stream, messages: [{ role: "user", content: "Say hello in five words." }] });
-
 async function run(origin: string, key: string, stream: boolean, n: number) {
-  const total: number[] = [];
-  const ttfb: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const res = await request(`${origin}/v1/messages`, {
-      method: "POST",
-      dispatcher: agent,
-      headers: { "x-api-key": key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-      body: bodyFor(stream),
-    });
-    let first = 0;
-    for await (const _chunk of res.body) if (!first) first = performance.now() - t0;
-    if (res.statusCode !== 200) throw new Error(`${origin}: HTTP ${res.statusCode}`);
-    total.push(performance.now() - t0);
-    ttfb.push(first);
-  }
-  return { total: summarise(total), ttfb: summarise(ttfb) };
+  const samples = [];
+  for (let i = 0; i < n; i++) samples.push(await timedMessages(agent, origin, key, stream));
+  return { total: summarise(samples.map((s) => s.total)), ttfb: summarise(samples.map((s) => s.ttfb)) };
 }
 
 const targets = [

@@ -12,8 +12,9 @@ if (!process.env.DATABASE_URL) process.env.FORTRESS_DATA_DIR = "memory://";
 process.env.FORTRESS_LOG_LEVEL ??= "silent";
 if (process.env.DATABASE_URL) process.env.FORTRESS_MASTER_KEY ??= "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
-const { Agent, request } = await import("undici");
+const { Agent } = await import("undici");
 const { summarise } = await import("./_stats");
+const { timedMessages } = await import("./_pat");
 const { startFakeAnthropic } = await import("../test/fakes/anthropic");
 const { patWorld, REAL_KEY } = await import("../test/support/pat-setup");
 const { closeDatabase } = await import("../lib/db");
@@ -23,34 +24,12 @@ const fake = await startFakeAnthropic({ record: false, deltas: 5 });
 const world = await patWorld({ models: [], max_tokens: 4096, monthly_cap_usd: 1_000_000 }, {}, fake);
 const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
 
-const bodyFor = (stream: boolean) =>
-  JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 256, stream, messages: [{ role: "user", content: "Say hello in five words." }] });
-
-interface Sample {
-  total: number;
-  ttfb: number;
-}
-
-async function once(target: "direct" | "fortress", stream: boolean): Promise<Sample> {
-  const origin = target === "direct" ? fake.url : world.server.url;
-  const key = target === "direct" ? REAL_KEY : world.orgKey;
-  const t0 = performance.now();
-  const res = await request(`${origin}/v1/messages`, {
-    method: "POST",
-    dispatcher: agent,
-    headers: { "x-api-key": key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: bodyFor(stream),
-  });
-  let ttfb = 0;
-  for await (const _chunk of res.body) {
-    if (!ttfb) ttfb = performance.now() - t0;
-  }
-  if (res.statusCode !== 200) throw new Error(`${target}: HTTP ${res.statusCode}`);
-  return { total: performance.now() - t0, ttfb };
+async function once(target: "direct" | "fortress", stream: boolean) {
+  return target === "direct" ? timedMessages(agent, fake.url, REAL_KEY, stream) : timedMessages(agent, world.server.url, world.orgKey, stream);
 }
 
 async function run(target: "direct" | "fortress", stream: boolean, concurrency: number, count: number) {
-  const samples: Sample[] = [];
+  const samples: { total: number; ttfb: number }[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
