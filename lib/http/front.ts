@@ -3,7 +3,7 @@
 // the gateways (/v1/*) then go straight to them through the node adapter; everything else (console,
 // admin API, SSO, SCIM) to Next.js.
 //
-// Why the gateways skip Next: its routing and Request/Response plumbing added 1.5–2 ms to every
+// Why the gateways skip Next: its routing and Request/Response plumbing added 1.5–2.5 ms to every
 // gateway call here (docs/benchmarks.md), more than the gateways' own work. The listener that serves
 // them is built inside Next's server bundle, by the /v1 route module when it first loads
 // (lib/gateway/front.ts), and published on globalThis: there is still one copy of lib/ and of its
