@@ -5,7 +5,7 @@ import * as apiKeysRoute from "@/app/api/v1/api-keys/route";
 import * as patKeysRoute from "@/app/api/v1/pat-keys/route";
 import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
-import { createPatGateway, type PatGatewayDeps } from "@/lib/gateway/pat/gateway";
+import { createPatGateway, type PatGateway, type PatGatewayDeps } from "@/lib/gateway/pat/gateway";
 import type { LeaseManager } from "@/lib/gateway/pat/lease";
 import { newSpendLeases } from "@/lib/gateway/pat/record";
 import { assignRole, createRole } from "@/lib/policy";
@@ -58,13 +58,15 @@ export interface PatWorld {
   client: Anthropic;
   /** This world's spend leases (its gateway is one "instance"); flush() gives unused ones back. */
   leases: LeaseManager;
+  gateway: PatGateway;
   close(): Promise<void>;
 }
 
 export async function patWorld(patKey: PatKeyInput = {}, deps: Partial<PatGatewayDeps> = {}, fake?: FakeAnthropic): Promise<PatWorld> {
   const f = fake ?? (await startFakeAnthropic());
   const leases = newSpendLeases();
-  const server = await startPatServer(createPatGateway({ upstream: () => f.url, leases: () => leases, ...deps }));
+  const gateway = createPatGateway({ upstream: () => f.url, leases: () => leases, ...deps });
+  const server = await startPatServer(gateway);
   const { org, user, token } = await newOrg();
   const orgKey = await createOrgApiKey(token);
   const key = await addPatKey(token, patKey);
@@ -80,8 +82,10 @@ export async function patWorld(patKey: PatKeyInput = {}, deps: Partial<PatGatewa
     patKey: key,
     client,
     leases,
+    gateway,
     async close() {
       await server.close();
+      await gateway.drain();
       await leases.close();
       if (!fake) await f.close();
     },

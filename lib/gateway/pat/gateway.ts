@@ -4,8 +4,9 @@
 // key from the vault, with the admission audit event in its commit → Anthropic. The client's body goes
 // upstream byte for byte; the upstream status, headers and body come back byte for byte, streamed as
 // they arrive, with usage counted on the way through.
-// Fortress adds one header, x-fortress-request-id. Everything after the response (settling spend,
-// the log row, the archive) runs once the body has been relayed and never delays it.
+// Fortress adds one header, x-fortress-request-id. Everything after the response (the archive, settling
+// spend, the log row, the completion event) never delays it: it is gathered over a short window and
+// written together with that of other requests (completions.ts).
 import type { Dispatcher } from "undici";
 import { requestMeta } from "../../http/request-context";
 import { readBodyBytes } from "../../http/body";
@@ -16,6 +17,8 @@ import { logger } from "../../log";
 import * as policy from "../../policy";
 import * as vault from "../../vault";
 import type { AuditCompanion } from "../../vault";
+import { onShutdown } from "../../shutdown";
+import { CompletionWindow } from "./completions";
 import { archiveExchange, type ArchiveRecord, type ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
@@ -39,6 +42,8 @@ export interface PatGatewayDeps {
   archive: boolean;
   /** Spend leases; default: this process's (one per process — tests give each "instance" its own). */
   leases: () => LeaseManager;
+  /** How long answered requests' bookkeeping is gathered before it is written (see completions.ts). */
+  completionWindowMs: number;
 }
 
 const defaults: PatGatewayDeps = {
@@ -50,6 +55,7 @@ const defaults: PatGatewayDeps = {
   upstream: () => env().FORTRESS_ANTHROPIC_UPSTREAM,
   archive: true,
   leases: () => spendLeases(),
+  completionWindowMs: 25,
 };
 
 /** Archived response bodies are capped; a longer one is archived truncated and marked so. */
@@ -63,6 +69,9 @@ export interface PatGateway {
   listModels(request: Request): Promise<Response>;
   /** The catch-all: /v1/<anything else>. Governed paths are dispatched, the rest refused. */
   other(request: Request, path: string[]): Promise<Response>;
+  /** Writes the bookkeeping still gathered in the completion window (at shutdown). */
+  drain(): Promise<void>;
+  readonly completions: CompletionWindow<ArchiveResult>;
 }
 
 /** A request past every check; `audited` (see admissionAudit) is awaited before answering. */
@@ -78,6 +87,10 @@ interface Admitted extends ReturnType<typeof admissionAudit> {
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {
   const deps: PatGatewayDeps = { ...defaults, ...overrides };
+  const completions = new CompletionWindow<ArchiveResult>({
+    windowMs: deps.completionWindowMs,
+    onError: (err) => logger().error({ err }, "pat: completion bookkeeping failed"),
+  });
 
   /** Identity → key → policy → allowlist → max_tokens → reservation + audit. Throws on any "no". */
   async function govern(request: Request, endpoint: Endpoint, started: number, facts: { current?: RequestFacts }, modelOverride?: string): Promise<Admitted> {
@@ -241,31 +254,34 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       if (finished) return;
       finished = true;
       finishedAt = performance.now();
-      void settle(aborted).catch((err) => logger().error({ err, requestId: a.facts.requestId }, "pat: completion bookkeeping failed"));
+      completions.add({ prepare: archive, record: (archived) => settle(aborted, archived) });
     };
 
-    async function settle(aborted: boolean) {
+    /** The exchange, sealed and stored (the object's hash goes into the completion event). */
+    async function archive(): Promise<ArchiveResult> {
+      if (!deps.archive) return { status: "none" };
+      const requestHeaders: Record<string, string> = {};
+      const fwd = forwardedRequestHeaders(request.headers);
+      for (let i = 0; i < fwd.length; i += 2) requestHeaders[fwd[i]] = fwd[i + 1];
+      const record: ArchiveRecord = {
+        v: 1,
+        request_id: a.facts.requestId,
+        org_id: a.facts.principal.orgId,
+        at: a.facts.startedAt.toISOString(),
+        request: { method: request.method, path, headers: requestHeaders, body_b64: Buffer.from(a.body ?? new Uint8Array()).toString("base64") },
+        response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
+      };
+      captured.length = 0;
+      return archiveExchange(record, deps.sealObject);
+    }
+
+    /** Spend settled to the real cost, the log row, the completion audit event. */
+    async function settle(aborted: boolean, archived: ArchiveResult) {
       const usage = meter.finish();
       const model = a.facts.model ?? "";
       const cost = a.facts.endpoint === "messages" ? costMicros(model, usage) : 0;
       const ok = res.statusCode < 400 && !meter.streamError && !aborted;
       const reason = aborted ? "client disconnected or stream broken" : meter.streamError ? `stream error: ${meter.streamError}` : res.statusCode >= 400 ? `upstream ${res.statusCode}` : undefined;
-      let archive: ArchiveResult = { status: "none" };
-      if (deps.archive) {
-        const requestHeaders: Record<string, string> = {};
-        const fwd = forwardedRequestHeaders(request.headers);
-        for (let i = 0; i < fwd.length; i += 2) requestHeaders[fwd[i]] = fwd[i + 1];
-        const record: ArchiveRecord = {
-          v: 1,
-          request_id: a.facts.requestId,
-          org_id: a.facts.principal.orgId,
-          at: a.facts.startedAt.toISOString(),
-          request: { method: request.method, path, headers: requestHeaders, body_b64: Buffer.from(a.body ?? new Uint8Array()).toString("base64") },
-          response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
-        };
-        captured.length = 0;
-        archive = await archiveExchange(record, deps.sealObject);
-      }
       await complete(
         a.facts,
         {
@@ -279,7 +295,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
           reservedMicros: a.reservedMicros,
           priceVersion: PRICE_TABLE_VERSION,
           upstreamRequestId: headers.get("request-id"),
-          archive,
+          archive: archived,
         },
         a.spend,
       );
@@ -441,12 +457,18 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     countTokens: (request) => proxied(request, "count_tokens", `/v1/messages/count_tokens${new URL(request.url).search}`),
     listModels,
     other,
+    drain: () => completions.drain(),
+    completions,
   };
 }
 
 let shared: PatGateway | undefined;
 /** The process-wide gateway the route handlers use. */
 export function patGateway(): PatGateway {
-  shared ??= createPatGateway();
+  if (!shared) {
+    const gateway = createPatGateway();
+    shared = gateway;
+    onShutdown(() => gateway.drain());
+  }
   return shared;
 }
