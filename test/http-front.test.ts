@@ -4,7 +4,8 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { gatewaySegments, isGatewayPath } from "@/lib/gateway/router";
+import type { PatGateway } from "@/lib/gateway/pat/gateway";
+import { gatewayRouter, gatewaySegments, isGatewayPath } from "@/lib/gateway/router";
 import { parseEnv } from "@/lib/env";
 import { createFrontListener, gatewayFrontSource, publishedGatewayFront, publishGatewayFront } from "@/lib/http/front";
 
@@ -96,5 +97,15 @@ describe("gateway paths", () => {
     expect(gatewaySegments("/v1/models/claude%2Dx")).toEqual(["models", "claude-x"]);
     expect(gatewaySegments("/v1/v1/messages")).toEqual(["v1", "messages"]);
     expect(gatewaySegments("/v1/models/%E0%A4%A")).toEqual(["models", "%E0%A4%A"]);
+  });
+
+  it("route /v1/mcp, with or without a trailing slash, to MCP and everything else to PAT", async () => {
+    const seen: string[] = [];
+    const route = gatewayRouter(() => ({
+      mcp: async () => (seen.push("mcp"), new Response(null, { status: 204 })),
+      pat: { other: async (_r: Request, path: string[]) => (seen.push(`pat ${path.join("/")}`), new Response(null, { status: 204 })) } as unknown as PatGateway,
+    }));
+    for (const path of ["/v1/mcp", "/v1/mcp/", "/v1/mcp/x", "/v1/mcpx", "/v1/messages"]) await route(new Request(`http://localhost${path}`, { method: "POST" }));
+    expect(seen).toEqual(["mcp", "mcp", "pat mcp/x", "pat mcpx", "pat messages"]);
   });
 });

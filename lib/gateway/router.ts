@@ -34,7 +34,9 @@ export function gatewayRouter(gateways: () => Gateways): WebHandler {
   return (request) => {
     const { pathname } = new URL(request.url);
     const g = gateways();
-    if (pathname === "/v1/mcp") return g.mcp(request);
+    // With a trailing slash too: a client configured with ".../v1/mcp/" is still talking MCP (Next
+    // redirects it; the front serves it) and must not get PAT's Anthropic-format 404.
+    if (pathname === "/v1/mcp" || pathname === "/v1/mcp/") return g.mcp(request);
     return g.pat.other(request, gatewaySegments(pathname));
   };
 }
