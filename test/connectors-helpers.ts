@@ -10,7 +10,8 @@ import * as testRoute from "@/app/api/v1/connectors/[id]/test/route";
 import * as listRoute from "@/app/api/v1/connectors/route";
 import { connectorActions, connectors } from "@/db/schema";
 import { getConnectorType } from "@/lib/connectors/catalog";
-import { runConnectorAction, validateArgs } from "@/lib/connectors/run";
+import { checkArguments } from "@/lib/connectors/arguments";
+import { runConnectorAction } from "@/lib/connectors/run";
 import type { ActionResult } from "@/lib/connectors/types";
 import { getDb } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
@@ -34,8 +35,8 @@ export async function direct(
   const t = getConnectorType(type)!;
   const def = t.actions.find((a) => a.name === action);
   if (def) {
-    const invalid = validateArgs(def.inputSchema, args);
-    if (invalid) throw new Error(`test bug: invalid args for ${action}: ${invalid}`);
+    const check = checkArguments(def.inputSchema, args);
+    if (!check.ok) throw new Error(`test bug: ${action}: ${check.message}`);
   }
   return t.execute({
     connector: { id: randomUUID(), orgId: randomUUID(), slug: type, type, config },

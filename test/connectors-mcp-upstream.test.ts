@@ -68,6 +68,28 @@ describe("upstream MCP connector", () => {
     expect((await runAction(org.id, user.id, c.id, "get_weather", { city: "Rome" })).isError).toBeUndefined();
   });
 
+  it("a tool whose schema declares draft-07 is checked as draft-07 by the gateway and the connector alike", async () => {
+    // Tuple `items` means "first a string, then an integer" in draft-07 and is not a schema at all in
+    // 2020-12: a second validator that ignored $schema refused every call the gateway had let through.
+    up.tools.push({
+      name: "plot",
+      description: "Plots a point",
+      inputSchema: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { point: { type: "array", items: [{ type: "string" }, { type: "integer" }] } }, required: ["point"] },
+    });
+    try {
+      const { org, user, token } = await newOrg();
+      const c = (await api.create(token, { ...body(), slug: "plotter" })).json;
+      expect((await api.test(token, c.id)).json.ok).toBe(true);
+      const ok = await runAction(org.id, user.id, c.id, "plot", { point: ["x", 3] });
+      expect(ok.isError).toBeUndefined();
+      expect(up.calls.at(-1)).toEqual({ name: "plot", arguments: { point: ["x", 3] } });
+      const bad = await runAction(org.id, user.id, c.id, "plot", { point: ["x", "y"] });
+      expect(bad).toMatchObject({ isError: true, content: [{ type: "text", text: "Invalid arguments: arguments.point.1 must be integer" }] });
+    } finally {
+      up.tools.pop();
+    }
+  });
+
   it("a changed definition is held back until approved; new tools too", async () => {
     const { org, user, token } = await newOrg();
     const c = (await api.create(token, { ...body(), slug: "w2" })).json;

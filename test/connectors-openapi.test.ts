@@ -2,7 +2,7 @@
 // admin's choice exposed, auth from the vault per securitySchemes, calls built from the bindings.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOpenApi } from "@/lib/connectors/openapi";
-import { validateArgs } from "@/lib/connectors/run";
+import { checkArguments } from "@/lib/connectors/arguments";
 import { allowLoopback, api, runAction, structured } from "./connectors-helpers";
 import type { Fake } from "./fakes/http";
 import { INVENTORY_KEY, inventoryYaml, startInventoryFake } from "./fakes/openapi";
@@ -31,7 +31,7 @@ describe("OpenAPI import", () => {
     expect(Object.keys(list.inputSchema.properties as object)).toEqual(["limit"]); // Authorization header parameter dropped
     const create = imp.operations.find((o) => o.name === "create_item")!;
     expect(create.inputSchema.required).toEqual(["body"]);
-    expect(validateArgs(create.inputSchema, { body: { name: "nut", extra: 1 } })).toContain("unknown argument extra");
+    expect(checkArguments(create.inputSchema, { body: { name: "nut", extra: 1 } })).toEqual({ ok: false, message: "Invalid arguments: arguments.body has unknown argument extra" });
   });
 
   it("rejects what it cannot import, with a clear message", () => {

@@ -4,8 +4,6 @@
 // with the vendor's message (scrubbed of any credential), a `connector.error` outbox event, and a
 // count towards the circuit breaker: FORTRESS_CONNECTOR_BREAKER_THRESHOLD consecutive failures turn
 // the connector OFFLINE until a Test/Retry succeeds.
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020";
-import addFormats from "ajv-formats";
 import { and, eq, sql } from "drizzle-orm";
 import { connectorActions, connectors } from "@/db/schema";
 import { recordAuditEvent } from "../audit/record";
@@ -14,6 +12,7 @@ import { getDb } from "../db";
 import { env } from "../env";
 import type { Principal } from "../identity/principal";
 import { logger } from "../log";
+import { checkArguments } from "./arguments";
 import { assertOutboundAllowed, OutboundBlockedError } from "../net/outbound";
 import { enqueueEvent } from "../outbox/enqueue";
 import { withSecret, type AuditCompanion } from "../vault";
@@ -35,45 +34,6 @@ export interface RunConnectorActionInput {
   signal?: AbortSignal;
   /** The gateway's own audit event, committed together with the credential use (see UseContext). */
   auditCompanion?: AuditCompanion;
-}
-
-const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
-(addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validators = new Map<string, ValidateFunction>();
-// Action rows come from the org's cached tool table, so the same schema object is seen call after
-// call: look it up by identity before paying for its JSON text.
-const bySchema = new WeakMap<object, ValidateFunction>();
-
-/** Validates arguments against an action's input schema; returns a caller-readable message or null. */
-export function validateArgs(schema: Record<string, unknown>, args: unknown): string | null {
-  let v = bySchema.get(schema);
-  if (!v) {
-    const key = JSON.stringify(schema);
-    v = validators.get(key);
-    if (!v) {
-      try {
-        // Upstream tools often declare draft-07 ($schema …/draft-07/schema#, as the MCP SDK emits);
-        // the keywords they use validate the same under 2020-12, so the meta-schema pointer is dropped.
-        const { $schema: _ignored, ...rest } = schema;
-        v = ajv.compile(rest);
-      } catch {
-        return "This action's input schema is invalid";
-      }
-      if (validators.size > 5000) validators.clear();
-      validators.set(key, v);
-    }
-    bySchema.set(schema, v);
-  }
-  if (v(args)) return null;
-  return (v.errors ?? [])
-    .slice(0, 5)
-    .map((e) => {
-      const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, ".") : "arguments";
-      if (e.keyword === "additionalProperties") return `${where}: unknown argument ${(e.params as { additionalProperty: string }).additionalProperty}`;
-      if (e.keyword === "required") return `${where}: missing ${(e.params as { missingProperty: string }).missingProperty}`;
-      return `${where}: ${e.message}`;
-    })
-    .join("; ");
 }
 
 export const errorResult = (message: string): ActionResult => ({ content: [{ type: "text", text: message }], isError: true });
@@ -215,8 +175,10 @@ export async function runConnectorAction(input: RunConnectorActionInput): Promis
   if (input.action.exposed === false) return errorResult(`Tool ${c.slug}__${actionName} is not exposed (held back or awaiting approval)`);
   const type = getConnectorType(c.type);
   if (!type) return errorResult(`Connector type ${c.type} is not available`);
-  const invalid = validateArgs(input.action.inputSchema ?? { type: "object" }, input.args ?? {});
-  if (invalid) return errorResult(`Invalid arguments: ${invalid}`);
+  // The gateway has checked them already (and audited the outcome); the same validator again, from its
+  // cache, for every other caller and as the last word before the vault.
+  const check = checkArguments(input.action.inputSchema, input.args ?? {});
+  if (!check.ok) return errorResult(check.message);
   const meta = { requestId: input.requestId, clientIp: input.clientIp ?? null };
   // The caller's row may be older than this request's checks: the kill switch (and the breaker) is
   // checked again, right before the vault is asked, against the org's connectors cache. Every status

@@ -15,7 +15,7 @@ import type { Decision } from "../../policy";
 import type { McpDeps } from "./deps";
 import { INTERNAL_ERROR, INVALID_PARAMS, isObject, RpcError } from "./protocol";
 import { findTool, type ToolEntry } from "./tools";
-import { validateArguments } from "./validate-args";
+import { checkArguments } from "../../connectors/arguments";
 
 export interface CallContext {
   principal: Principal;
@@ -65,7 +65,7 @@ export async function callTool(deps: McpDeps, params: Record<string, unknown>, c
     throw new RpcError(INVALID_PARAMS, "Policy denied", { reason: decision.reason, ...(decision.retryAfterSeconds ? { retryAfterSeconds: decision.retryAfterSeconds } : {}) });
   }
 
-  const check = validateArguments(tool.action, args);
+  const check = checkArguments(tool.action.inputSchema, args);
   if (!check.ok) {
     await audit(deps, ctx, name, tool, decision, "invalid_arguments");
     return { content: [{ type: "text", text: check.message }], isError: true };
