@@ -1,6 +1,7 @@
 // What PAT Fortress writes about each request: the admission decision (spend taken from this
 // instance's lease, then the audit event), denials (audit event + log row + outbox event), and the
 // completed request (settled spend + log row). Traffic Feed events go out after the rows exist.
+import { insertRowsAsJson } from "@/db/json-insert";
 import { patRequests } from "@/db/schema";
 import type { Actor, RequestMeta } from "../../context";
 import { getDb } from "../../db";
@@ -413,12 +414,12 @@ async function write(works: Work[]): Promise<Map<string, SettleResult>> {
   // The steady state — completions of one key (settlement and log rows), nothing else — is one
   // statement: the log rows' INSERT rides as a CTE of the settlement, atomic without BEGIN/COMMIT.
   if (ordered.length <= 1 && works.every((w) => !w.audit?.length && !w.outbox?.length && !w.archiveRetry)) {
-    const logRows = rows.length ? db.insert(patRequests).values(rows).getSQL() : undefined;
+    const logRows = rows.length ? insertRowsAsJson(patRequests, rows) : undefined;
     if (ordered.length === 1) {
       const [k, op] = ordered[0];
       const r = await settleSpend(db, op, op.releaseMicros, op.realMicros, op.count, logRows);
       if (r) settled.set(k, r);
-    } else if (rows.length) await db.insert(patRequests).values(rows);
+    } else if (rows.length) await db.execute(insertRowsAsJson(patRequests, rows));
     return settled;
   }
 
@@ -429,7 +430,7 @@ async function write(works: Work[]): Promise<Map<string, SettleResult>> {
       const r = await settleSpend(tx, op, op.releaseMicros, op.realMicros, op.count);
       if (r) settled.set(k, r);
     }
-    if (rows.length) await tx.insert(patRequests).values(rows);
+    if (rows.length) await tx.execute(insertRowsAsJson(patRequests, rows));
     for (const w of works) {
       for (const e of w.outbox ?? []) await enqueueEvent(tx, e);
       if (w.archiveRetry) await queueArchiveRetry(tx, w.archiveRetry.orgId, w.archiveRetry.requestId, w.archiveRetry.result);
