@@ -111,6 +111,26 @@ export interface ArchiveRecord {
   response: { status: number; headers: Record<string, string>; body_b64: string; truncated: boolean };
 }
 
+/** One exchange as archived: the forwarded request (headers as sent upstream) and the answer relayed. */
+export function exchangeRecord(x: {
+  requestId: string;
+  orgId: string;
+  at: Date;
+  request: { method: string; path: string; headers: string[]; body: Uint8Array | null };
+  response: { status: number; headers: Headers; body: Buffer[]; truncated: boolean };
+}): ArchiveRecord {
+  const requestHeaders: Record<string, string> = {};
+  for (let i = 0; i < x.request.headers.length; i += 2) requestHeaders[x.request.headers[i]] = x.request.headers[i + 1];
+  return {
+    v: 1,
+    request_id: x.requestId,
+    org_id: x.orgId,
+    at: x.at.toISOString(),
+    request: { method: x.request.method, path: x.request.path, headers: requestHeaders, body_b64: Buffer.from(x.request.body ?? new Uint8Array()).toString("base64") },
+    response: { status: x.response.status, headers: Object.fromEntries(x.response.headers), body_b64: Buffer.concat(x.response.body).toString("base64"), truncated: x.response.truncated },
+  };
+}
+
 export type SealFn = typeof vault.sealObject;
 export type OpenFn = typeof vault.openObject;
 

@@ -19,7 +19,7 @@ import * as vault from "../../vault";
 import type { AuditCompanion } from "../../vault";
 import { onShutdown } from "../../shutdown";
 import { CompletionWindow } from "./completions";
-import { archiveExchange, type ArchiveRecord, type ArchiveResult } from "./archive";
+import { archiveExchange, exchangeRecord, type ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
@@ -260,17 +260,13 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     /** The exchange, sealed and stored (the object's hash goes into the completion event). */
     async function archive(): Promise<ArchiveResult> {
       if (!deps.archive) return { status: "none" };
-      const requestHeaders: Record<string, string> = {};
-      const fwd = forwardedRequestHeaders(request.headers);
-      for (let i = 0; i < fwd.length; i += 2) requestHeaders[fwd[i]] = fwd[i + 1];
-      const record: ArchiveRecord = {
-        v: 1,
-        request_id: a.facts.requestId,
-        org_id: a.facts.principal.orgId,
-        at: a.facts.startedAt.toISOString(),
-        request: { method: request.method, path, headers: requestHeaders, body_b64: Buffer.from(a.body ?? new Uint8Array()).toString("base64") },
-        response: { status: res.statusCode, headers: Object.fromEntries(headers), body_b64: Buffer.concat(captured).toString("base64"), truncated },
-      };
+      const record = exchangeRecord({
+        requestId: a.facts.requestId,
+        orgId: a.facts.principal.orgId,
+        at: a.facts.startedAt,
+        request: { method: request.method, path, headers: forwardedRequestHeaders(request.headers), body: a.body },
+        response: { status: res.statusCode, headers, body: captured, truncated },
+      });
       captured.length = 0;
       return archiveExchange(record, deps.sealObject);
     }
