@@ -92,3 +92,28 @@ describe("PAT completions through the window", () => {
     expect((await verifyStoredChain(db, w.org.id, "events")).ok).toBe(true);
   });
 });
+
+describe("a completion whose archive fails unexpectedly", () => {
+  let w: PatWorld;
+  beforeAll(async () => {
+    // A seal that hands back no blob: archiveExchange itself throws (not one of the failures it expects).
+    w = await patWorld({ monthly_cap_usd: 100 }, { completionWindowMs: 0, sealObject: (async () => undefined) as never });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("still settles the spend and writes the row, marked as not archived", async () => {
+    const { response } = await w.client.messages.create({ model: "claude-sonnet-4-6", max_tokens: 64, messages: [{ role: "user", content: "hi" }] }).withResponse();
+    const id = response.headers.get("x-fortress-request-id")!;
+    await w.gateway.drain();
+    const db = await getDb();
+    let row: typeof patRequests.$inferSelect | undefined;
+    await eventually(async () => {
+      [row] = await db.select().from(patRequests).where(eq(patRequests.id, id));
+      return !!row;
+    });
+    expect(row).toMatchObject({ status: 200, decision: "allow", archiveStatus: "failed", archiveKey: null });
+    expect(row!.costMicros).toBeGreaterThan(0);
+  });
+});

@@ -87,10 +87,8 @@ interface Admitted extends ReturnType<typeof admissionAudit> {
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {
   const deps: PatGatewayDeps = { ...defaults, ...overrides };
-  const completions = new CompletionWindow<ArchiveResult>({
-    windowMs: deps.completionWindowMs,
-    onError: (err) => logger().error({ err }, "pat: completion bookkeeping failed"),
-  });
+  // Each completion reports its own failures (with its request id); see finish() in relay().
+  const completions = new CompletionWindow<ArchiveResult>({ windowMs: deps.completionWindowMs });
 
   /** Identity → key → policy → allowlist → max_tokens → reservation + audit. Throws on any "no". */
   async function govern(request: Request, endpoint: Endpoint, started: number, facts: { current?: RequestFacts }, modelOverride?: string): Promise<Admitted> {
@@ -254,7 +252,17 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       if (finished) return;
       finished = true;
       finishedAt = performance.now();
-      completions.add({ prepare: archive, record: (archived) => settle(aborted, archived) });
+      const requestId = a.facts.requestId;
+      completions.add({
+        // An archive that failed for an unforeseen reason must not cost the settlement: the spend is
+        // still settled and the row written, marked as not archived.
+        prepare: () =>
+          archive().catch((err): ArchiveResult => {
+            logger().error({ err, requestId }, "pat archive: could not be built");
+            return { status: "unsealed" };
+          }),
+        record: (archived) => settle(aborted, archived).catch((err) => logger().error({ err, requestId }, "pat: completion bookkeeping failed")),
+      });
     };
 
     /** The exchange, sealed and stored (the object's hash goes into the completion event). */
