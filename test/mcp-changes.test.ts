@@ -6,7 +6,7 @@ import Redis from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { notifyConnectorsChanged } from "@/lib/connectors/events";
 import { resetEnvForTests } from "@/lib/env";
-import { closeToolsBus, notifyToolsChanged, subscribeToolsChanged, TOOLS_CHANNEL, toolsBusReady } from "@/lib/gateway/mcp/changes";
+import { closeToolsBus, notifyToolsChanged, observeEndedSessions, subscribeToolsChanged, TOOLS_CHANNEL, toolsBusReady } from "@/lib/gateway/mcp/changes";
 import { closeRedis } from "@/lib/redis";
 
 const REDIS = process.env.MCP_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -70,6 +70,31 @@ describe("tools-changed bus", () => {
     } finally {
       other.disconnect();
       off();
+    }
+  });
+
+  it("hears a session ended on another instance over Redis, and not as a tools change", async (ctx) => {
+    if (!(await redisUp())) return ctx.skip();
+    process.env.REDIS_URL = REDIS;
+    resetEnvForTests();
+    const org = randomUUID();
+    const session = randomUUID();
+    const ended: string[] = [];
+    const changed: string[] = [];
+    const stop = observeEndedSessions((id) => ended.push(id));
+    const off = subscribeToolsChanged(org, (o) => changed.push(o));
+    await toolsBusReady();
+    const other = new Redis(REDIS);
+    try {
+      await other.publish(TOOLS_CHANNEL, `${randomUUID()}:${org}:not-a-uuid`); // garbage is ignored
+      await other.publish(TOOLS_CHANNEL, `${randomUUID()}:${org}:${session}`);
+      await expect.poll(() => ended.length, { timeout: 3000 }).toBe(1);
+      expect(ended).toEqual([session]);
+      expect(changed).toEqual([]);
+    } finally {
+      other.disconnect();
+      off();
+      stop();
     }
   });
 

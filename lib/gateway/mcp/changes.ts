@@ -4,6 +4,8 @@
 // instance reaches streams held by every other instance.
 // Fan-out: Redis pub/sub when REDIS_URL is set, Postgres LISTEN/NOTIFY when DATABASE_URL is a real
 // Postgres, in-process otherwise (a single instance). The publisher's own instance is told at once.
+// The same channel carries "this MCP session was ended" (DELETE), so that every instance drops the
+// session from its cache of live sessions (lib/gateway/mcp/sessions.ts) at once.
 import { randomUUID } from "node:crypto";
 import { onConnectorsChanged } from "../../connectors/events";
 import { env } from "../../env";
@@ -40,6 +42,27 @@ function bus(): Bus {
 const g2 = globalThis as typeof globalThis & { __fortressMcpToolsObservers?: Set<ToolsChangedListener> };
 const observers: Set<ToolsChangedListener> = (g2.__fortressMcpToolsObservers ??= new Set());
 
+/** Process-wide observers of ended sessions (the session caches). */
+const g3 = globalThis as typeof globalThis & { __fortressMcpEndedObservers?: Set<(sessionId: string) => void> };
+const endedObservers: Set<(sessionId: string) => void> = (g3.__fortressMcpEndedObservers ??= new Set());
+
+/** Calls `listener` with the id of every MCP session ended on any instance (this one included). */
+export function observeEndedSessions(listener: (sessionId: string) => void): () => void {
+  endedObservers.add(listener);
+  void startRemote();
+  return () => endedObservers.delete(listener);
+}
+
+function deliverEnded(sessionId: string): void {
+  for (const o of [...endedObservers]) {
+    try {
+      o(sessionId);
+    } catch (err) {
+      logger().warn({ err }, "ended-session observer failed");
+    }
+  }
+}
+
 /** Calls `listener` for every org's tools change on this instance (including remote ones). */
 export function observeAllToolsChanges(listener: ToolsChangedListener): () => void {
   observers.add(listener);
@@ -64,10 +87,12 @@ function deliver(orgId: string): void {
   }
 }
 
+/** `from:orgId` (the org's tools may have changed) or `from:orgId:sessionId` (that session was ended). */
 function onRemote(message: string): void {
-  const [from, orgId] = message.split(":");
+  const [from, orgId, sessionId] = message.split(":");
   if (from === bus().instanceId || !orgId || !UUID.test(orgId)) return; // our own echo: already delivered
-  deliver(orgId);
+  if (sessionId === undefined) deliver(orgId);
+  else if (UUID.test(sessionId)) deliverEnded(sessionId);
 }
 
 /** Connects to Redis or Postgres once, lazily; until then (or without either) delivery is local. */
@@ -121,6 +146,18 @@ export async function notifyToolsChanged(orgId: string): Promise<void> {
     await b.remote?.publish(`${b.instanceId}:${orgId}`);
   } catch (err) {
     logger().warn({ err, orgId }, "could not publish an MCP tools change");
+  }
+}
+
+/** Tells every instance that MCP session `sessionId` of `orgId` was ended. Never throws. */
+export async function notifySessionEnded(orgId: string, sessionId: string): Promise<void> {
+  deliverEnded(sessionId);
+  const b = bus();
+  try {
+    await startRemote();
+    await b.remote?.publish(`${b.instanceId}:${orgId}:${sessionId}`);
+  } catch (err) {
+    logger().warn({ err, orgId }, "could not publish the end of an MCP session");
   }
 }
 
