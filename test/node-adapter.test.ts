@@ -4,7 +4,7 @@
 import http from "node:http";
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { bodyInMemory, readBodyBytes, wholeResponse } from "@/lib/http/body";
+import { bodyInMemory, clientSignal, readBodyBytes, wholeResponse } from "@/lib/http/body";
 import { serve, type RunningServer } from "@/lib/http/node-adapter";
 
 let server: RunningServer | undefined;
@@ -133,5 +133,33 @@ describe("node adapter, odd request lines", () => {
       expect(await rawLine(server.port, target, "localhost"), target).toMatch(/^HTTP\/1\.1 400 .*bad_request/s);
     }
     expect(seen).toHaveLength(6);
+  });
+});
+
+describe("the client's signal", () => {
+  it("fires when the client goes away before the answer is done, and not after a completed exchange", async () => {
+    const signals: AbortSignal[] = [];
+    server = await serve(async (request) => {
+      const signal = clientSignal(request);
+      signals.push(signal);
+      if (new URL(request.url).pathname === "/done") return new Response("ok");
+      // A stream that never ends on its own: only the client's leaving ends it.
+      return new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(": open\n\n")) }), { headers: { "content-type": "text/event-stream" } });
+    });
+    expect(await (await fetch(`${server.url}/done`)).text()).toBe("ok");
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/stream`, { signal: abort.signal });
+    await res.body!.getReader().read();
+    expect(signals[1].aborted).toBe(false);
+    abort.abort();
+    await expect.poll(() => signals[1].aborted, { timeout: 3000 }).toBe(true);
+    expect(signals[0].aborted).toBe(false);
+  });
+
+  it("is the Request's own signal where no adapter attached one (Next.js route handlers)", () => {
+    const ac = new AbortController();
+    const request = new Request("http://localhost/v1/mcp", { signal: ac.signal });
+    ac.abort();
+    expect(clientSignal(request).aborted).toBe(true);
   });
 });

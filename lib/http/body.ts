@@ -22,6 +22,23 @@ export function bodyInMemory(message: Request | Response): Uint8Array | undefine
   return bytes && !message.bodyUsed ? bytes : undefined;
 }
 
+// The signal that fires when the client goes away. The node adapter hands it over here instead of
+// through `new Request(url, { signal })`: undici's Request follows a given signal through its own
+// AbortController and listeners, which cost about as much as building the rest of the Request (Node
+// 20), on every call. Under Next.js a route handler's Request carries its own signal.
+const clientSignals = new WeakMap<Request, AbortSignal>();
+
+/** Records `signal` as the one that fires when `request`'s client goes away. */
+export function attachClientSignal(request: Request, signal: AbortSignal): Request {
+  clientSignals.set(request, signal);
+  return request;
+}
+
+/** Fires when `request`'s client goes away (closed the connection before the answer was written). */
+export function clientSignal(request: Request): AbortSignal {
+  return clientSignals.get(request) ?? request.signal;
+}
+
 /** A response whose whole body is `text` (written in one piece, with Content-Length, by the node adapter). */
 export function wholeResponse(text: string, init: ResponseInit): Response {
   const bytes = Buffer.from(text);

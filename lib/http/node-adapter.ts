@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { bodyInMemory, rememberBody } from "./body";
+import { attachClientSignal, bodyInMemory, rememberBody } from "./body";
 import { PEER_HEADER } from "./client-ip";
 
 export type WebHandler = (request: Request) => Promise<Response>;
@@ -85,11 +85,11 @@ export function nodeListener(handler: WebHandler, options: ListenerOptions = {})
         method: req.method,
         headers,
         body: ahead ? (ahead as Uint8Array<ArrayBuffer>) : hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-        signal: abort.signal,
         // @ts-expect-error -- Node's fetch needs duplex for streamed request bodies
         duplex: "half",
       });
       if (ahead) rememberBody(request, ahead);
+      attachClientSignal(request, abort.signal); // handlers read it with clientSignal(request)
       const response = await handler(request);
       const outHeaders: Record<string, string> = { ...options.headers };
       response.headers.forEach((v, k) => (outHeaders[k] = v));

@@ -6,7 +6,7 @@
 //    Mcp-Method / Mcp-Name headers checked against the body; server/discover; subscriptions/listen.
 // Order of checks: Host → Origin → HTTP method → API key → body → message → era → method.
 import { isFortressError } from "../../errors";
-import { readBodyBytes, isJsonContentType, wholeResponse } from "../../http/body";
+import { clientSignal, readBodyBytes, isJsonContentType, wholeResponse } from "../../http/body";
 import { requestMeta } from "../../http/request-context";
 import type { Principal } from "../../identity/principal";
 import { logger } from "../../log";
@@ -258,7 +258,7 @@ export function createMcpHandler(overrides: Partial<McpDeps> = {}): McpHandler {
           protocolVersion,
           sessionId,
           startedAt: ctx.startedAt,
-          signal: ctx.request.signal,
+          signal: clientSignal(ctx.request),
           // x-mcp-header parameters must match their Mcp-Param-* headers (2026-07-28).
           checkTool: modern ? (tool, args) => checkParamHeaders(ctx.request.headers, tool.action.inputSchema, args) : undefined,
         });

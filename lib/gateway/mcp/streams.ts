@@ -4,6 +4,7 @@
 // send notifications/tools/list_changed only when that list differs.
 import type { McpSession } from "@/db/schema";
 import { isFortressError } from "../../errors";
+import { clientSignal } from "../../http/body";
 import type { Principal } from "../../identity/principal";
 import type { RequestMeta } from "../../context";
 import { logger } from "../../log";
@@ -59,7 +60,7 @@ export function toolListStreams(deps: McpDeps, sessions: SessionStore) {
         subscribe: (signal) => subscribeChanges(ctx.principal.orgId, signal),
         notification: () => ({ jsonrpc: "2.0", method: "notifications/tools/list_changed" }),
         keepAliveMs: deps.keepAliveMs,
-        signal: ctx.request.signal,
+        signal: clientSignal(ctx.request),
       });
     },
 
@@ -81,7 +82,7 @@ export function toolListStreams(deps: McpDeps, sessions: SessionStore) {
         ],
         notification: () => ({ jsonrpc: "2.0", method: "notifications/tools/list_changed", params: { _meta: subMeta } }),
         keepAliveMs: deps.keepAliveMs,
-        signal: ctx.request.signal,
+        signal: clientSignal(ctx.request),
       });
     },
   };
