@@ -101,6 +101,35 @@ describe.skipIf(!redisUp)("traffic across two instances (Redis)", () => {
     }
   });
 
+  it("an org's events cross only while some instance shows its feed: none while nobody looks, at once when someone opens it", async () => {
+    const a = new TrafficBus({ redisUrl: REDIS });
+    const b = new TrafficBus({ redisUrl: REDIS });
+    buses.push(a, b);
+    await Promise.all([a.ready(), b.ready()]);
+    const org = randomUUID();
+    const { default: Redis } = await import("ioredis");
+    const raw = new Redis(REDIS);
+    const wire: string[] = [];
+    raw.on("message", (_c: string, m: string) => {
+      const msg = JSON.parse(m) as { o: string; e?: TrafficEvent; es?: TrafficEvent[] };
+      if (msg.o === a.instanceId) for (const e of msg.es ?? (msg.e ? [msg.e] : [])) wire.push(e.target);
+    });
+    await raw.subscribe(CHANNEL);
+    try {
+      a.publish(event(org, { target: "unknown_yet" })); // nobody has said yet: sent, and A asks
+      await new Promise((r) => setTimeout(r, 200));
+      a.publish(event(org, { target: "nobody_looks" }));
+      const onB: TrafficEvent[] = [];
+      b.subscribe(org, (e) => onB.push(e)); // someone opens the feed on B
+      await new Promise((r) => setTimeout(r, 200));
+      a.publish(event(org, { target: "someone_looks" }));
+      await expect.poll(() => onB.map((e) => e.target), { timeout: 1000 }).toEqual(["someone_looks"]);
+      expect(wire).toEqual(["unknown_yet", "someone_looks"]);
+    } finally {
+      await raw.quit();
+    }
+  });
+
   it("a browser's SSE stream on instance B shows an event published on instance A within 1 s", async () => {
     const a = new TrafficBus({ redisUrl: REDIS });
     const b = new TrafficBus({ redisUrl: REDIS });
