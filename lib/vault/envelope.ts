@@ -1,7 +1,7 @@
 // Envelope encryption over a key provider and the service keyring: a fresh random data key per
 // secret, wrapped by the provider, the secret sealed under it (lib/vault/blob.ts). Opening checks the
 // HMAC before any provider is asked to unwrap anything. Every failure is a KeyProviderError.
-import { randomBytes } from "node:crypto";
+import { secureRandomBytes } from "../crypto/random";
 import { BlobError, decryptBlob, parseBlob, sealBlob, verifyBlobMac, type BlobBinding, type ParsedBlob } from "./blob";
 import { KeyProviderError, type KeyProvider, type KeyProviderKind, type WrapContext } from "./key-provider";
 import type { DbOrTx } from "../db";
@@ -52,7 +52,7 @@ export async function sealWith(
   // Loads (and caches) the version's keys through the caller's handle; the local provider's wrap
   // right after finds them cached.
   const { macKey } = await keyring.material(keyVersion, opts.db);
-  const dataKey = randomBytes(32);
+  const dataKey = secureRandomBytes(32);
   try {
     const context: WrapContext = { orgId: binding.orgId, purpose: binding.purpose, objectId: binding.objectId, keyVersion };
     let wrapped: Buffer, keyId: string;
@@ -64,7 +64,7 @@ export async function sealWith(
     const blob = sealBlob({
       plaintext,
       dataKey,
-      nonce: randomBytes(12),
+      nonce: secureRandomBytes(12),
       providerKind: provider.kind,
       keyId,
       wrapped,

@@ -1,7 +1,8 @@
 // The local key provider (SOHO default): data keys wrapped with AES-256-GCM under a key derived from
 // a service key version; the WrapContext is the AAD, so a wrapped key moved to another org, object,
 // purpose or version does not unwrap. Wrapped form: nonce(12) | ciphertext(32) | tag(16).
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { secureRandomBytes } from "../../crypto/random";
 import {
   KeyProviderError,
   type KeyProvider,
@@ -30,7 +31,7 @@ export class LocalKeyProvider implements KeyProvider {
   async wrap(dataKey: Buffer, context: WrapContext): Promise<WrappedKey> {
     const { wrapKey } = await this.keyring.material(context.keyVersion);
     this.lastVersion = context.keyVersion;
-    const iv = randomBytes(12);
+    const iv = secureRandomBytes(12);
     const c = createCipheriv("aes-256-gcm", wrapKey, iv);
     c.setAAD(contextAad(context));
     return { wrapped: Buffer.concat([iv, c.update(dataKey), c.final(), c.getAuthTag()]), keyId: localKeyId(context.keyVersion) };
