@@ -53,14 +53,19 @@ export function observeEndedSessions(listener: (sessionId: string) => void): () 
   return () => endedObservers.delete(listener);
 }
 
-function deliverEnded(sessionId: string): void {
-  for (const o of [...endedObservers]) {
+/** Calls each listener (a copy of the set: one may unsubscribe itself); one that throws does not stop the rest. */
+function callEach(listeners: Iterable<(value: string) => void>, value: string, what: string): void {
+  for (const listener of [...listeners]) {
     try {
-      o(sessionId);
+      listener(value);
     } catch (err) {
-      logger().warn({ err }, "ended-session observer failed");
+      logger().warn({ err }, `${what} failed`);
     }
   }
+}
+
+function deliverEnded(sessionId: string): void {
+  callEach(endedObservers, sessionId, "ended-session observer");
 }
 
 /** Calls `listener` for every org's tools change on this instance (including remote ones). */
@@ -71,20 +76,8 @@ export function observeAllToolsChanges(listener: ToolsChangedListener): () => vo
 }
 
 function deliver(orgId: string): void {
-  for (const o of [...observers]) {
-    try {
-      o(orgId);
-    } catch (err) {
-      logger().warn({ err }, "tools-changed observer failed");
-    }
-  }
-  for (const listener of [...(bus().listeners.get(orgId) ?? [])]) {
-    try {
-      listener(orgId);
-    } catch (err) {
-      logger().warn({ err }, "tools-changed listener failed");
-    }
-  }
+  callEach(observers, orgId, "tools-changed observer");
+  callEach(bus().listeners.get(orgId) ?? [], orgId, "tools-changed listener");
 }
 
 /** `from:orgId` (the org's tools may have changed) or `from:orgId:sessionId` (that session was ended). */
