@@ -34,9 +34,9 @@ interface WireMessage {
 const WATCH_KEY = "fortress:traffic:watch:";
 /** A viewer's key lives this long without renewal; renewed every WATCH_RENEW_MS while it has viewers. */
 const WATCH_TTL_S = 15;
-export const WATCH_RENEW_MS = 5_000;
+const WATCH_RENEW_MS = 5_000;
 /** How long a publisher believes "nobody shows this org's feed" before asking again. */
-export const UNWATCHED_RECHECK_MS = 1_000;
+const UNWATCHED_RECHECK_MS = 1_000;
 const DEMAND_MAX_ORGS = 10_000;
 
 /** Events per Redis message: keeps one message well under a megabyte. */
