@@ -5,7 +5,11 @@
 //   2. 64 concurrent "requests", one transaction each (serialised by the chain-head lock): events/s;
 //   3. the same 64 concurrent requests through auditGovernedRequest (group commit): events/s,
 //      transactions, mean batch size;
-//   4. latency a governed request waits for its durable audit event: alone, and under that load.
+//   4. latency a governed request waits for its durable audit event: alone, and under that load;
+//   5. the commit floor: a bare one-row INSERT (no Fortress code) and a governed request, each timed
+//      back to back and then 2 ms apart — the pace of one client calling a gateway at concurrency 1.
+//      On a virtual disk a commit after an idle pause can cost twice a back-to-back one; that floor
+//      is under every gateway figure at concurrency 1 (docs/benchmarks.md, PAT, session 8).
 // Each phase runs for a fixed time so the whole bench stays well under 60 s.
 process.env.FORTRESS_LOG_LEVEL ??= "silent";
 process.env.FORTRESS_DATA_DIR = "memory://";
@@ -25,6 +29,19 @@ async function pgReachable(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Latency of `fn` called `n` times, one at a time, with an idle pause of `gapMs` before each call. */
+async function paced(fn: () => Promise<unknown>, n: number, gapMs: number) {
+  for (let i = 0; i < 100; i++) await fn(); // warm-up
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+    const t = performance.now();
+    await fn();
+    lat.push(performance.now() - t);
+  }
+  return summarise(lat);
 }
 
 async function runOn(label: string, url: string | undefined) {
@@ -112,6 +129,22 @@ async function runOn(label: string, url: string | undefined) {
     rows.push(
       `  ${CONCURRENCY} concurrent, group commit      ${(n / (PHASE_MS / 1000)).toFixed(0).padStart(7)} events/s   p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms   (${batches} tx, ${(n / batches).toFixed(1)} events/tx)`,
     );
+  }
+  // 5. the commit floor
+  {
+    const { sql } = await import("drizzle-orm");
+    await db.execute(sql`create table bench_commit_floor (id bigserial primary key, v text not null)`);
+    const bare = () => db.execute(sql`insert into bench_commit_floor (v) values ('x')`);
+    let i = 0;
+    const governed = () => auditGovernedRequest(input(i++), committer);
+    for (const [name, fn] of [["bare one-row INSERT", bare], ["governed request alone", governed]] as const) {
+      const line = [`  ${name.padEnd(24)}`];
+      for (const gapMs of [0, 2]) {
+        const s = await paced(fn, 400, gapMs);
+        line.push(`${gapMs ? "2 ms apart" : "back to back"} p50 ${s.p50.toFixed(2)} ms p90 ${s.p90.toFixed(2)} ms`);
+      }
+      rows.push(line.join("   "));
+    }
   }
   const { verifyStoredChain } = await import("../lib/audit/verify");
   const v = await verifyStoredChain(db, org.id, "events");
