@@ -5,23 +5,22 @@
 //               `bench mcp` measure);
 //   production  the built app started as `npm start` does (scripts/server.ts: Next.js, with /v1
 //               handed to the gateway front once the /v1 route has loaded), in a child process.
-// Needs `npm run build` first and DATABASE_URL (a fresh Postgres database: the child process must
-// see the org the benchmark sets up). Flags: --requests=N per scenario (default 1000),
+// Needs `npm run build` first and Postgres (bench/_services.ts: the child process must see the org
+// the benchmark sets up). Flags: --requests=N per scenario (default 1000),
 // --via-next serves /v1 through Next's route in the child as well (FORTRESS_GATEWAY_FRONT=off).
-export {};
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { benchServices } from "./_services";
 
-if (!process.env.DATABASE_URL) {
-  console.error("bench front needs DATABASE_URL (a fresh Postgres database): the app runs in a second process.");
-  process.exit(1);
-}
 if (!existsSync(".next/BUILD_ID")) {
   console.error("bench front needs a production build: run `npm run build` first.");
   process.exit(1);
 }
-process.env.FORTRESS_LOG_LEVEL ??= "silent";
-process.env.FORTRESS_MASTER_KEY ??= "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+const services = await benchServices();
+if (!services.postgres) {
+  console.error("bench front needs Postgres (DATABASE_URL, or one at 127.0.0.1:5432): the app runs in a second process.");
+  process.exit(1);
+}
 const count = Number(process.argv.find((a) => a.startsWith("--requests="))?.split("=")[1] ?? 1000);
 const viaNext = process.argv.includes("--via-next");
 
@@ -74,7 +73,7 @@ const targets = [
   ["in-process", world.server.url, world.orgKey],
   [viaNext ? "production (via Next)" : "production", production, world.orgKey],
 ] as const;
-console.log(`PAT Fortress, concurrency 1, ${count} requests per row (Postgres; production = scripts/server.ts on :${port})`);
+console.log(`PAT Fortress, concurrency 1, ${count} requests per row — ${services.label}; production = scripts/server.ts on :${port}`);
 console.log("scenario                          |  p50 ms |  p90 ms | ttfb p50 | added p50");
 for (const stream of [false, true]) {
   let direct = 0;
@@ -91,4 +90,7 @@ app.kill("SIGTERM");
 await new Promise((r) => app.once("exit", r));
 await agent.close();
 await world.close();
+const { closeDatabase } = await import("../lib/db");
+await closeDatabase();
+await services.cleanup();
 process.exit(0);

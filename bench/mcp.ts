@@ -8,13 +8,12 @@
 //             → PII redaction → response. Stateless 2026-07-28 requests, and legacy session requests.
 // At concurrency 1 and 50. Prints latency p50/p99 per phase, added latency (fortress − direct) and
 // the throughput ratio. Target: added p50 ≤ 2 ms at concurrency 1.
-// Database: PGlite in memory unless DATABASE_URL is set (then use a fresh database: the vault keys it
-// stores are wrapped by this process's master key). Flags: --seconds=N per phase (default 4);
+// Postgres and Redis: see bench/_services.ts. Flags: --seconds=N per phase (default 4);
 // --cpu-profile=FILE writes a V8 CPU profile of the stateless phase at concurrency 1.
+import { benchServices } from "./_services";
 import { summarise } from "./_stats";
 
-process.env.FORTRESS_DATA_DIR = process.env.DATABASE_URL ? (process.env.FORTRESS_DATA_DIR ?? "memory://") : "memory://";
-process.env.FORTRESS_LOG_LEVEL ??= "silent";
+const services = await benchServices();
 process.env.FORTRESS_OUTBOUND_ALLOW = "127.0.0.1/32";
 
 const seconds = Number(process.argv.find((a) => a.startsWith("--seconds="))?.split("=")[1] ?? 4);
@@ -148,7 +147,7 @@ async function phase(name: string, fn: () => Promise<void>, concurrency: number,
 
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 const rows: Awaited<ReturnType<typeof phase>>[] = [];
-console.log(`MCP Fortress benchmark — ${process.env.DATABASE_URL ? "Postgres" : "PGlite (in memory)"}, ${seconds} s per phase, Node ${process.version}`);
+console.log(`MCP Fortress benchmark — ${services.label}; ${seconds} s per phase, Node ${process.version}`);
 /** Runs `fn` under the V8 profiler when --cpu-profile is given (only for the phase it names). */
 async function profiled<T>(on: boolean, fn: () => Promise<T>): Promise<T> {
   if (!on || !profileTo) return fn();
@@ -266,4 +265,5 @@ await server.close();
 await dispatcher.close();
 await zd.close();
 await closeDatabase();
+await services.cleanup();
 process.exit(0);

@@ -5,12 +5,10 @@
 //   lease   LeaseManager.take: from the instance's lease in memory; Postgres only when it runs low.
 // At concurrency 1 and 50; figures in microseconds. Settlement is not measured (it runs after the
 // response, in the group commit, as before).
-// Run: npm run bench pat-spend   (DATABASE_URL set → real Postgres, otherwise in-memory PGlite)
-export {};
-process.env.FORTRESS_DATA_DIR ??= "memory://";
-if (!process.env.DATABASE_URL) process.env.FORTRESS_DATA_DIR = "memory://";
-process.env.FORTRESS_LOG_LEVEL ??= "silent";
-if (process.env.DATABASE_URL) process.env.FORTRESS_MASTER_KEY ??= "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+// Run: npm run bench pat-spend   (Postgres and Redis: see bench/_services.ts)
+import { benchServices } from "./_services";
+
+const services = await benchServices();
 
 const { sql } = await import("drizzle-orm");
 const { summarise } = await import("./_stats");
@@ -64,7 +62,7 @@ async function run(fn: () => Promise<void>, concurrency: number, count: number) 
 }
 
 const us = (n: number) => n.toFixed(1).padStart(9);
-console.log(`PAT spend admission — database: ${process.env.DATABASE_URL ? "Postgres" : "PGlite (in-memory)"}, ${AMOUNT} µUSD per request`);
+console.log(`PAT spend admission — ${services.label}; ${AMOUNT} µUSD per request`);
 console.log("scenario           |    p50 µs |    p90 µs |    p99 µs |    max µs |      req/s");
 for (const concurrency of [1, 50]) {
   const count = concurrency === 1 ? 2_000 : 10_000;
@@ -82,4 +80,5 @@ for (const concurrency of [1, 50]) {
 }
 await leases.close();
 await closeDatabase();
+await services.cleanup();
 process.exit(0);

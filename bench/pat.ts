@@ -5,12 +5,10 @@
 // Figures: p50/p90/p99 latency (full response), time to first body byte on streams, throughput.
 // Targets (issue 6): added p50 ≤ 1 ms at c=1; added TTFB ≤ 2 ms on streams; at c=50 Fortress keeps
 // ≥ 10 % of the direct throughput.
-// Run: npm run bench pat   (DATABASE_URL set → real Postgres, otherwise in-memory PGlite)
-export {};
-process.env.FORTRESS_DATA_DIR ??= "memory://";
-if (!process.env.DATABASE_URL) process.env.FORTRESS_DATA_DIR = "memory://";
-process.env.FORTRESS_LOG_LEVEL ??= "silent";
-if (process.env.DATABASE_URL) process.env.FORTRESS_MASTER_KEY ??= "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+// Run: npm run bench pat   (Postgres and Redis: see bench/_services.ts)
+import { benchServices } from "./_services";
+
+const services = await benchServices();
 
 const { Agent } = await import("undici");
 const { summarise } = await import("./_stats");
@@ -45,7 +43,7 @@ async function run(target: "direct" | "fortress", stream: boolean, concurrency: 
 }
 
 const fmt = (n: number) => n.toFixed(2).padStart(7);
-console.log(`PAT Fortress benchmark — database: ${process.env.DATABASE_URL ? "Postgres" : "PGlite (in-memory)"}, fake upstream on ${fake.url}`);
+console.log(`PAT Fortress benchmark — ${services.label}; fake upstream on ${fake.url}`);
 console.log("scenario                      |  p50 ms |  p90 ms |  p99 ms | ttfb p50 |     req/s");
 const results: Record<string, Awaited<ReturnType<typeof run>>> = {};
 // Warm-up of every path before anything is measured (as bench/mcp.ts does): V8 keeps optimising the
@@ -85,4 +83,5 @@ for (const stream of [false, true]) {
 await world.close();
 await agent.close();
 await closeDatabase();
+await services.cleanup();
 process.exit(0);
