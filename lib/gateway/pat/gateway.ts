@@ -3,7 +3,7 @@
 // model allowlist → max_tokens → spend reservation (from this instance's lease, in memory) → the real
 // key from the vault, with the admission audit event in its commit → Anthropic. The client's body goes
 // upstream byte for byte; the upstream status, headers and body come back byte for byte, streamed as
-// they arrive, with usage counted on the way through.
+// they arrive, with usage counted on the way through (relay.ts).
 // Fortress adds one header, x-fortress-request-id. Everything after the response (the archive, settling
 // spend, the log row, the completion event) never delays it: it is gathered over a short window and
 // written together with that of other requests (completions.ts).
@@ -19,17 +19,17 @@ import * as vault from "../../vault";
 import type { AuditCompanion } from "../../vault";
 import { onShutdown } from "../../shutdown";
 import { CompletionWindow } from "./completions";
-import { archiveExchange, exchangeRecord, type ArchiveResult } from "./archive";
+import type { ArchiveResult } from "./archive";
 import { anthropicError, FORTRESS_REQUEST_ID, FortressError, PolicyDenied, toAnthropicResponse } from "./errors";
 import { selectPatKey, type AllowedResources, type PatKeyRow, type Selection } from "./keys";
 import { modelAllowed } from "./models";
-import { costMicros, formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
+import { formatUsd, maxCostMicros, PRICE_TABLE_VERSION, ZERO_USAGE } from "./pricing";
 import type { LeaseManager } from "./lease";
 import { actorOf, admissionAudit, complete, recordDenial, release, reserve, spendLeases, type DenialEvent, type RequestFacts, type SpendKey } from "./record";
+import { relayResponse, type RelayContext, type RelayedRequest } from "./relay";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
 import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
-import { jsonUsageMeter, sseUsageMeter } from "./usage";
 
 export interface PatGatewayDeps {
   authorize: typeof policy.authorize;
@@ -58,9 +58,6 @@ const defaults: PatGatewayDeps = {
   completionWindowMs: 25,
 };
 
-/** Archived response bodies are capped; a longer one is archived truncated and marked so. */
-const ARCHIVE_RESPONSE_LIMIT = 32 * 1024 * 1024;
-
 type Endpoint = "messages" | "count_tokens" | "models" | "model";
 
 export interface PatGateway {
@@ -75,20 +72,18 @@ export interface PatGateway {
 }
 
 /** A request past every check; `audited` (see admissionAudit) is awaited before answering. */
-interface Admitted extends ReturnType<typeof admissionAudit> {
-  facts: RequestFacts;
+interface Admitted extends ReturnType<typeof admissionAudit>, RelayedRequest {
   selection: Selection;
-  body: Uint8Array | null;
   governed: GovernedBody | null;
   spend: SpendKey | null;
-  reservedMicros: number;
-  started: number;
 }
 
 export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGateway {
   const deps: PatGatewayDeps = { ...defaults, ...overrides };
   // Each completion reports its own failures (with its request id); see finish() in relay().
   const completions = new CompletionWindow<ArchiveResult>({ windowMs: deps.completionWindowMs });
+  const relayContext: RelayContext = { archive: deps.archive, sealObject: deps.sealObject, completions };
+  const relay = (a: Admitted, request: Request, res: Dispatcher.ResponseData, path: string) => relayResponse(relayContext, a, request, res, path);
 
   /** Identity → key → policy → allowlist → max_tokens → reservation + audit. Throws on any "no". */
   async function govern(request: Request, endpoint: Endpoint, started: number, facts: { current?: RequestFacts }, modelOverride?: string): Promise<Admitted> {
@@ -235,114 +230,6 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       : anthropicError(502, "api_error", "PAT Fortress could not reach the Anthropic API", a.facts.requestId);
   }
 
-  /** Relays the upstream response as it arrives, counting usage; settles and archives at the end. */
-  function relay(a: Admitted, request: Request, res: Dispatcher.ResponseData, path: string): Response {
-    const headers = responseHeaders(res.headers);
-    headers.set(FORTRESS_REQUEST_ID, a.facts.requestId);
-    const contentType = headers.get("content-type") ?? "";
-    const meter = contentType.startsWith("text/event-stream") ? sseUsageMeter() : jsonUsageMeter();
-    const captured: Buffer[] = [];
-    let capturedBytes = 0;
-    let truncated = false;
-    const iterator = res.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let finished = false;
-    let finishedAt = 0;
-
-    const finish = (aborted: boolean) => {
-      if (finished) return;
-      finished = true;
-      finishedAt = performance.now();
-      const requestId = a.facts.requestId;
-      completions.add({
-        // An archive that failed for an unforeseen reason must not cost the settlement: the spend is
-        // still settled and the row written, marked as not archived.
-        prepare: () =>
-          archive().catch((err): ArchiveResult => {
-            logger().error({ err, requestId }, "pat archive: could not be built");
-            return { status: "unsealed" };
-          }),
-        record: (archived) => settle(aborted, archived).catch((err) => logger().error({ err, requestId }, "pat: completion bookkeeping failed")),
-      });
-    };
-
-    /** The exchange, sealed and stored (the object's hash goes into the completion event). */
-    async function archive(): Promise<ArchiveResult> {
-      if (!deps.archive) return { status: "none" };
-      const record = exchangeRecord({
-        requestId: a.facts.requestId,
-        orgId: a.facts.principal.orgId,
-        at: a.facts.startedAt,
-        request: { method: request.method, path, headers: forwardedRequestHeaders(request.headers), body: a.body },
-        response: { status: res.statusCode, headers, body: captured, truncated },
-      });
-      captured.length = 0;
-      return archiveExchange(record, deps.sealObject);
-    }
-
-    /** Spend settled to the real cost, the log row, the completion audit event. */
-    async function settle(aborted: boolean, archived: ArchiveResult) {
-      const usage = meter.finish();
-      const model = a.facts.model ?? "";
-      const cost = a.facts.endpoint === "messages" ? costMicros(model, usage) : 0;
-      const ok = res.statusCode < 400 && !meter.streamError && !aborted;
-      const reason = aborted ? "client disconnected or stream broken" : meter.streamError ? `stream error: ${meter.streamError}` : res.statusCode >= 400 ? `upstream ${res.statusCode}` : undefined;
-      await complete(
-        a.facts,
-        {
-          status: res.statusCode,
-          decision: ok ? "allow" : "error",
-          reason,
-          latencyMs: Math.round(finishedAt - a.started),
-          ttftMs: meter.firstTokenAt === null ? null : Math.round(meter.firstTokenAt - a.started),
-          usage,
-          costMicros: cost,
-          reservedMicros: a.reservedMicros,
-          priceVersion: PRICE_TABLE_VERSION,
-          upstreamRequestId: headers.get("request-id"),
-          archive: archived,
-        },
-        a.spend,
-      );
-    }
-
-    const body = new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const { value, done } = await iterator.next();
-            if (done) {
-              controller.close();
-              finish(false);
-              return;
-            }
-            meter.push(value);
-            if (deps.archive) {
-              if (capturedBytes + value.byteLength <= ARCHIVE_RESPONSE_LIMIT) {
-                captured.push(value);
-                capturedBytes += value.byteLength;
-              } else truncated = true;
-            }
-            controller.enqueue(value);
-          } catch (err) {
-            controller.error(err);
-            finish(true);
-          }
-        },
-        cancel() {
-          res.body.destroy();
-          finish(true);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    // 204/304 carry no body by definition.
-    const nullBody = res.statusCode === 204 || res.statusCode === 304;
-    if (nullBody) {
-      void res.body.dump();
-      finish(false);
-    }
-    return new Response(nullBody ? null : body, { status: res.statusCode, headers });
-  }
 
   async function proxied(request: Request, endpoint: "messages" | "count_tokens", path: string): Promise<Response> {
     const started = performance.now();
