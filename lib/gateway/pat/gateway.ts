@@ -7,7 +7,6 @@
 // Fortress adds one header, x-fortress-request-id. Everything after the response (the archive, settling
 // spend, the log row, the completion event) never delays it: it is gathered over a short window and
 // written together with that of other requests (completions.ts).
-import type { Dispatcher } from "undici";
 import { requestMeta } from "../../http/request-context";
 import { readBodyBytes } from "../../http/body";
 import { authenticateApiKey } from "../../identity/authenticate-api-key";
@@ -29,7 +28,7 @@ import { actorOf, admissionAudit, complete, recordDenial, release, reserve, spen
 import { relayResponse, type RelayContext, type RelayedRequest } from "./relay";
 import { MAX_BODY_BYTES, parseGovernedBody, type GovernedBody } from "./request";
 import { utcMonth } from "./spend";
-import { callUpstream, forwardedRequestHeaders, responseHeaders } from "./upstream";
+import { callUpstream, forwardedRequestHeaders, responseHeaders, type UpstreamAnswer } from "./upstream";
 
 export interface PatGatewayDeps {
   authorize: typeof policy.authorize;
@@ -83,7 +82,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
   // Each completion reports its own failures (with its request id); see finish() in relay().
   const completions = new CompletionWindow<ArchiveResult>({ windowMs: deps.completionWindowMs });
   const relayContext: RelayContext = { archive: deps.archive, sealObject: deps.sealObject, completions };
-  const relay = (a: Admitted, request: Request, res: Dispatcher.ResponseData, path: string) => relayResponse(relayContext, a, request, res, path);
+  const relay = (a: Admitted, request: Request, res: UpstreamAnswer, path: string) => relayResponse(relayContext, a, request, res, path);
 
   /** Identity → key → policy → allowlist → max_tokens → reservation + audit. Throws on any "no". */
   async function govern(request: Request, endpoint: Endpoint, started: number, facts: { current?: RequestFacts }, modelOverride?: string): Promise<Admitted> {
@@ -140,7 +139,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
    * The client is answered only once the admission audit event is durable. If it cannot be
    * written, the upstream exchange is abandoned and the reservation released (fail closed).
    */
-  async function answer(a: Admitted, res: Dispatcher.ResponseData | null, build: () => Response | Promise<Response>): Promise<Response> {
+  async function answer(a: Admitted, res: UpstreamAnswer | null, build: () => Response | Promise<Response>): Promise<Response> {
     try {
       await a.audited;
     } catch (err) {
@@ -179,19 +178,19 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
   }
 
   /** Sends the admitted request upstream with the real key; on a 401 from a just-rotated key, retries with its predecessor. */
-  async function forward(a: Admitted, request: Request, method: "GET" | "POST", path: string): Promise<Dispatcher.ResponseData> {
+  async function forward(a: Admitted, request: Request, method: "GET" | "POST", path: string): Promise<UpstreamAnswer> {
     const call = { upstream: deps.upstream(), method, path, headers: forwardedRequestHeaders(request.headers), body: a.body };
     const ctx = { actor: actorOf(a.facts.principal), meta: a.facts.meta };
     const send = (key: PatKeyRow, companion?: AuditCompanion) =>
       deps.withSecret({ orgId: key.orgId, secretId: key.secretId! }, "pat", (secret) => callUpstream(call, secret), companion ? { ...ctx, companion } : ctx);
-    let res: Dispatcher.ResponseData;
+    let res: UpstreamAnswer;
     try {
       res = await send(a.selection.key, a.admission.companion);
     } finally {
       a.admission.settle();
     }
     if (res.statusCode === 401 && a.selection.fallback) {
-      await res.body.dump();
+      if (!res.whole) await res.body.dump();
       logger().warn({ patKeyId: a.selection.key.id, requestId: a.facts.requestId }, "pat: new key refused upstream, using the rotated key inside its overlap window");
       return send(a.selection.fallback);
     }
@@ -227,7 +226,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     }
     return unavailable
       ? toAnthropicResponse(err, a.facts.requestId)
-      : anthropicError(502, "api_error", "PAT Fortress could not reach the Anthropic API", a.facts.requestId);
+      : anthropicError(502, "api_error", "PAT Fortress could not get an answer from the Anthropic API", a.facts.requestId);
   }
 
 
@@ -240,7 +239,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     } catch (err) {
       return refuse(err, holder.current, requestMeta(request).requestId);
     }
-    let res: Dispatcher.ResponseData;
+    let res: UpstreamAnswer;
     try {
       res = await forward(admitted, request, "POST", path);
     } catch (err) {
@@ -260,7 +259,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       return refuse(err, holder.current, requestMeta(request).requestId);
     }
     const url = new URL(request.url);
-    let res: Dispatcher.ResponseData;
+    let res: UpstreamAnswer;
     try {
       res = await forward(admitted, request, "GET", `/v1/models${url.search}`);
     } catch (err) {
@@ -269,7 +268,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
     const allow = admitted.selection.key.models;
     if (res.statusCode !== 200 || allow.length === 0) return answer(admitted, res, () => relay(admitted, request, res, "/v1/models"));
     // The list is rewritten (filtered), so it is read whole; it is small.
-    const text = await res.body.text();
+    const text = res.whole ? res.whole.toString("utf8") : await res.body.text();
     const headers = responseHeaders(res.headers);
     headers.delete("content-length");
     headers.set(FORTRESS_REQUEST_ID, admitted.facts.requestId);
@@ -303,7 +302,7 @@ export function createPatGateway(overrides: Partial<PatGatewayDeps> = {}): PatGa
       }
       return refuse(err, holder.current, requestMeta(request).requestId);
     }
-    let res: Dispatcher.ResponseData;
+    let res: UpstreamAnswer;
     try {
       res = await forward(admitted, request, "GET", `/v1/models/${encodeURIComponent(id)}`);
     } catch (err) {

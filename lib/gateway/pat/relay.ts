@@ -2,7 +2,7 @@
 // back byte for byte as it arrives; a usage meter reads the same bytes (SSE events or the JSON body);
 // the exchange is captured for the encrypted archive; and once the body ends (or the client leaves),
 // the request's bookkeeping is handed to the completion window, never delaying the client.
-import type { Dispatcher } from "undici";
+import { rememberBody } from "../../http/body";
 import { logger } from "../../log";
 import type * as vault from "../../vault";
 import { archiveExchange, exchangeRecord, type ArchiveResult } from "./archive";
@@ -10,7 +10,7 @@ import type { CompletionWindow } from "./completions";
 import { FORTRESS_REQUEST_ID } from "./errors";
 import { costMicros, PRICE_TABLE_VERSION } from "./pricing";
 import { complete, type RequestFacts, type SpendKey } from "./record";
-import { forwardedRequestHeaders, responseHeaders } from "./upstream";
+import { forwardedRequestHeaders, responseHeaders, type UpstreamAnswer } from "./upstream";
 import { jsonUsageMeter, sseUsageMeter } from "./usage";
 
 /** Archived response bodies are capped; a longer one is archived truncated and marked so. */
@@ -36,10 +36,11 @@ export interface RelayedRequest {
 
 /**
  * The answer to an admitted request: the upstream response relayed as it arrives (no added buffering:
- * one chunk read per chunk the client asks for), usage counted on the way through; at the end the
+ * one chunk read per chunk the client asks for; a small JSON answer already read whole is handed over
+ * whole), usage counted on the way through; at the end the
  * exchange goes into the completion window (archive object, settled spend, log row, completion event).
  */
-export function relayResponse(ctx: RelayContext, a: RelayedRequest, request: Request, res: Dispatcher.ResponseData, path: string): Response {
+export function relayResponse(ctx: RelayContext, a: RelayedRequest, request: Request, res: UpstreamAnswer, path: string): Response {
   const headers = responseHeaders(res.headers);
   headers.set(FORTRESS_REQUEST_ID, a.facts.requestId);
   const contentType = headers.get("content-type") ?? "";
@@ -108,6 +109,14 @@ export function relayResponse(ctx: RelayContext, a: RelayedRequest, request: Req
     );
   }
 
+  if (res.whole) {
+    // Read whole while the audit event committed (upstream.ts): counted, captured and handed over
+    // in one piece, written by the node adapter in one write.
+    meter.push(res.whole);
+    if (ctx.archive) captured.push(res.whole);
+    finish(false);
+    return rememberBody(new Response(res.whole as Uint8Array<ArrayBuffer>, { status: res.statusCode, headers }), res.whole);
+  }
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

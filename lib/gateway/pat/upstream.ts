@@ -52,17 +52,37 @@ export interface UpstreamCall {
 }
 
 /**
+ * A JSON answer (not an event stream) that declares at most this many bytes is read whole before it
+ * is relayed. An Anthropic JSON answer is written at the end of the generation, so this holds back
+ * no byte a client could use earlier; it is read while the admission audit event commits (the read
+ * runs alongside it), and the client gets it in one write. Streams are relayed event by event.
+ */
+export const WHOLE_ANSWER_LIMIT = 1024 * 1024;
+
+/** The upstream's answer; `whole` is its body when it was read whole (see WHOLE_ANSWER_LIMIT). */
+export type UpstreamAnswer = Dispatcher.ResponseData & { whole: Buffer | null };
+
+function readsWhole(res: Dispatcher.ResponseData): boolean {
+  const type = String(res.headers["content-type"] ?? "");
+  const declared = Number(res.headers["content-length"]);
+  return !type.startsWith("text/event-stream") && Number.isInteger(declared) && declared >= 0 && declared <= WHOLE_ANSWER_LIMIT;
+}
+
+/**
  * Sends the request with the real key. `apiKey` is a Buffer owned by the vault (zeroed when the
  * caller's withSecret callback returns); undici only takes strings, so the one string copy lives
  * for this call only and is never logged.
  */
-export async function callUpstream(call: UpstreamCall, apiKey: Buffer): Promise<Dispatcher.ResponseData> {
+export async function callUpstream(call: UpstreamCall, apiKey: Buffer): Promise<UpstreamAnswer> {
   const headers = [...call.headers, "x-api-key", apiKey.toString("utf8"), "accept-encoding", "identity"];
-  return undiciRequest(new URL(call.path, call.upstream), {
+  const res = await undiciRequest(new URL(call.path, call.upstream), {
     method: call.method,
     headers,
     body: call.body ?? undefined,
     dispatcher: pool(),
     signal: call.signal,
   });
+  if (!readsWhole(res)) return Object.assign(res, { whole: null });
+  const bytes = await res.body.bytes();
+  return Object.assign(res, { whole: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
 }
