@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { HOT_CONNECTION_NAME, HotConnection } from "./hot-connection";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -19,6 +20,8 @@ export type DbOrTx = Database | Tx;
  * call — for a wide INSERT … SELECT that is most of its server time. PGlite runs it as usual.
  * The text must be the same on every call: node-postgres refuses a name reused for another text.
  * (Behind PgBouncer in transaction mode this needs PgBouncer ≥ 1.21 with max_prepared_statements.)
+ * On a Postgres database's root handle (not inside a transaction) it goes out on the database's hot
+ * connection when that is free (hot-connection.ts): on the socket at once.
  */
 export function executeNamed(db: DbOrTx, name: string, query: SQL): Promise<unknown> {
   // drizzle's session API (what db.execute itself calls), given a statement name.
@@ -26,8 +29,12 @@ export function executeNamed(db: DbOrTx, name: string, query: SQL): Promise<unkn
     dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } };
     session: { prepareQuery(q: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
   };
-  return inner.session.prepareQuery(inner.dialect.sqlToQuery(query), undefined, name, false).execute();
+  const compiled = inner.dialect.sqlToQuery(query);
+  const direct = hotConnections.get(db)?.tryQuery({ name, text: compiled.sql, values: compiled.params });
+  return direct ?? inner.session.prepareQuery(compiled, undefined, name, false).execute();
 }
+
+const hotConnections = new WeakMap<object, HotConnection>();
 
 export interface DatabaseHandle {
   db: Database;
@@ -49,16 +56,27 @@ const defaultMigrationsFolder = () => path.join(process.cwd(), "drizzle");
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const migrationsFolder = options.migrationsFolder ?? defaultMigrationsFolder();
   if (options.url) {
-    const { Pool } = await import("pg");
+    const { Client, Pool } = await import("pg");
     const { drizzle } = await import("drizzle-orm/node-postgres");
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const url = options.url;
+    const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const db = drizzle({ client: pool, schema });
+    const hot = new HotConnection(async () => {
+      // Named, so an operator can tell it apart in pg_stat_activity.
+      const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: HOT_CONNECTION_NAME });
+      await client.connect();
+      return client;
+    });
+    hotConnections.set(db, hot);
     return {
       db: db as unknown as Database,
       kind: "postgres",
       migrate: () => migrate(db, { migrationsFolder }),
-      close: () => pool.end(),
+      close: async () => {
+        await hot.close();
+        await pool.end();
+      },
     };
   }
   const { PGlite } = await import("@electric-sql/pglite");

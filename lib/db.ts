@@ -11,6 +11,8 @@ export { executeNamed } from "@/db/client";
 
 interface DbState {
   handle?: Promise<DatabaseHandle>;
+  /** The handle once opened and migrated (what `handle` resolved to). */
+  opened?: DatabaseHandle;
   ready: boolean;
 }
 const g = globalThis as typeof globalThis & { __fortressDb?: DbState };
@@ -22,6 +24,7 @@ async function open(): Promise<DatabaseHandle> {
   const handle = await openDatabase({ url: e.DATABASE_URL, dataDir });
   await handle.migrate();
   state.ready = true;
+  state.opened = handle;
   logger().info({ database: handle.kind }, "database ready, migrations applied");
   return handle;
 }
@@ -41,6 +44,11 @@ export async function getDb(): Promise<Database> {
   return (await databaseHandle()).db;
 }
 
+/** The database when it is already open, without waiting a turn (hot paths); otherwise undefined. */
+export function openedDb(): Database | undefined {
+  return state.opened?.db;
+}
+
 export function migrationsApplied(): boolean {
   return state.ready;
 }
@@ -48,6 +56,7 @@ export function migrationsApplied(): boolean {
 export async function closeDatabase(): Promise<void> {
   const handle = state.handle;
   state.handle = undefined;
+  state.opened = undefined;
   state.ready = false;
   if (handle) await (await handle).close();
 }

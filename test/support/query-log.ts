@@ -1,6 +1,8 @@
 // Records the SQL this process sends through drizzle, on Postgres and PGlite alike: every query (root
 // handle or transaction, builder or db.execute) is prepared by the driver's session class, whose
-// prepareQuery is wrapped here while recording.
+// prepareQuery is wrapped here while recording — and the audit append sent on Postgres's hot
+// connection (db/hot-connection.ts), which bypasses the session.
+import { HotConnection } from "@/db/hot-connection";
 import { getDb } from "@/lib/db";
 
 type Prepare = (this: unknown, query: { sql: string }, ...rest: unknown[]) => unknown;
@@ -20,6 +22,12 @@ export async function queryLog(): Promise<QueryLog> {
     sink?.push(query.sql);
     return original.call(this, query, ...rest);
   };
+  const hotQuery = HotConnection.prototype.tryQuery;
+  HotConnection.prototype.tryQuery = function (this: HotConnection, config) {
+    const sent = hotQuery.call(this, config);
+    if (sent) sink?.push(config.text);
+    return sent;
+  };
   return {
     async during(fn) {
       const sql: string[] = [];
@@ -32,6 +40,7 @@ export async function queryLog(): Promise<QueryLog> {
     },
     restore() {
       proto.prepareQuery = original;
+      HotConnection.prototype.tryQuery = hotQuery;
     },
   };
 }
