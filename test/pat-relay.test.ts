@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { patRequests } from "@/db/schema";
+import { patRequests, patSpend } from "@/db/schema";
 import { getDb } from "@/lib/db";
 import { bodyInMemory } from "@/lib/http/body";
 import { eventually, patWorld, type PatWorld } from "./support/pat-setup";
@@ -82,6 +82,11 @@ describe("PAT relay", () => {
         return !!row;
       });
       expect(row).toMatchObject({ status: 502, decision: "error", costMicros: 0 });
+      await eventually(async () => {
+        await cut.leases.flush(); // unused lease money goes back; what remains was reserved by requests
+        const [s] = await db.select().from(patSpend).where(eq(patSpend.patKeyId, cut.patKey.id));
+        return !s || s.reservedMicros === 0;
+      });
     });
   });
 });
