@@ -18,6 +18,12 @@ afterAll(async () => {
 
 const last = () => w.fake.requests[w.fake.requests.length - 1];
 const lastResponse = () => w.fake.responses[w.fake.responses.length - 1];
+/** What the fake sent with this request-id (which Fortress passes through unchanged). */
+function sentWith(requestId: string | null) {
+  const found = w.fake.responses.find((r) => r.headers["request-id"] === requestId);
+  if (!found) throw new Error(`the fake sent no answer with request-id ${requestId}`);
+  return found;
+}
 
 async function rowFor(requestId: string) {
   const db = await getDb();
@@ -200,8 +206,9 @@ describe("PAT gateway through the official SDK", () => {
       });
       const bytes = Buffer.from(await res.arrayBuffer());
       expect(res.status).toBe(status);
-      expect(bytes.equals(lastResponse().body)).toBe(true);
-      expect(res.headers.get("request-id")).toBe(lastResponse().headers["request-id"]);
+      // Looked up by request-id, not "the last one": the stream a client hung up on in an earlier
+      // test is still being written by the fake, and is recorded when it ends.
+      expect(bytes.equals(sentWith(res.headers.get("request-id")).body)).toBe(true);
       if (status === 429) expect(res.headers.get("retry-after")).toBe("17");
       const row = await rowFor(res.headers.get("x-fortress-request-id")!);
       expect(row).toMatchObject({ status, decision: "error", costMicros: 0 });

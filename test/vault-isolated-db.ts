@@ -30,9 +30,11 @@ export function isolateDatabase(tag: string): void {
     serviceKeyring().invalidate();
   });
   afterAll(async () => {
-    await closeDatabase();
+    // The shared URL first: anything that opens the database while this one is being closed (a
+    // background write) opens the shared one, not a pool on the database about to be dropped.
     process.env.DATABASE_URL = shared;
     resetEnvForTests();
+    await closeDatabase();
     serviceKeyring().invalidate();
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
