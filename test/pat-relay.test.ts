@@ -46,6 +46,28 @@ describe("PAT relay", () => {
     expect(text).toContain("event: message_stop");
   });
 
+  it("an upstream 204 with Content-Length: 0 is relayed as a 204 without a body (never a 500)", async () => {
+    const empty = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(204, { "content-length": "0", "request-id": "req_empty" });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => empty.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(empty.address() as AddressInfo).port}`;
+    const world = await patWorld({ models: [], max_tokens: 4096, monthly_cap_usd: 100 }, { upstream: () => url }, w.fake);
+    try {
+      const res = await fetch(messages(world, false));
+      expect(res.status).toBe(204);
+      expect(res.headers.get("request-id")).toBe("req_empty");
+      expect((await res.arrayBuffer()).byteLength).toBe(0);
+    } finally {
+      await world.close();
+      await new Promise<void>((r) => empty.close(() => r()));
+    }
+  });
+
   describe("an upstream that cuts a JSON answer short", () => {
     let broken: Server;
     let cut: PatWorld;

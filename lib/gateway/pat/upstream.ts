@@ -63,6 +63,8 @@ export const WHOLE_ANSWER_LIMIT = 1024 * 1024;
 export type UpstreamAnswer = Dispatcher.ResponseData & { whole: Buffer | null };
 
 function readsWhole(res: Dispatcher.ResponseData): boolean {
+  // 204 and 304 carry no body by definition (the relay answers them without one).
+  if (res.statusCode === 204 || res.statusCode === 304) return false;
   const type = String(res.headers["content-type"] ?? "");
   const declared = Number(res.headers["content-length"]);
   return !type.startsWith("text/event-stream") && Number.isInteger(declared) && declared >= 0 && declared <= WHOLE_ANSWER_LIMIT;
