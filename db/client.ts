@@ -49,6 +49,8 @@ export interface DatabaseOptions {
   dataDir: string;
   migrationsFolder?: string;
   poolSize?: number;
+  /** An idle pooled connection failed (the server restarted or ended it); the pool replaces it. */
+  onIdleError?: (err: Error) => void;
 }
 
 const defaultMigrationsFolder = () => path.join(process.cwd(), "drizzle");
@@ -61,6 +63,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     const { migrate } = await import("drizzle-orm/node-postgres/migrator");
     const url = options.url;
     const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // Without a listener, an idle connection that the server ends (a restart, pg_terminate_backend,
+    // a dropped database) is an uncaught error that stops the process. The pool drops that
+    // connection and opens another on the next query, so it is only worth a log line.
+    pool.on("error", (err) => options.onIdleError?.(err));
     const db = drizzle({ client: pool, schema });
     const hot = new HotConnection(async () => {
       // Named, so an operator can tell it apart in pg_stat_activity.
@@ -75,7 +81,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       migrate: () => migrate(db, { migrationsFolder }),
       close: async () => {
         await hot.close();
+        // pool.end() resolves once its connections are told to end, not once they have: wait for
+        // each one's "remove", so nothing of this pool is still open when close() returns.
+        // (Bounded: a connection that failed while opening is never "removed".)
+        let open = pool.totalCount;
+        const ended = new Promise<void>((resolve) => {
+          if (open === 0) return resolve();
+          pool.on("remove", () => --open <= 0 && resolve());
+          setTimeout(resolve, 5_000).unref();
+        });
         await pool.end();
+        await ended;
       },
     };
   }

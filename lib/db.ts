@@ -21,7 +21,11 @@ const state: DbState = (g.__fortressDb ??= { ready: false });
 async function open(): Promise<DatabaseHandle> {
   const e = env();
   const dataDir = e.FORTRESS_DATA_DIR.startsWith("memory://") ? e.FORTRESS_DATA_DIR : path.join(e.FORTRESS_DATA_DIR, "pglite");
-  const handle = await openDatabase({ url: e.DATABASE_URL, dataDir });
+  const handle = await openDatabase({
+    url: e.DATABASE_URL,
+    dataDir,
+    onIdleError: (err) => logger().warn({ err }, "database: an idle connection failed; the pool replaces it"),
+  });
   await handle.migrate();
   state.ready = true;
   state.opened = handle;

@@ -3,8 +3,10 @@
 // is never waited for: the pool takes the statement instead.
 import net from "node:net";
 import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { openDatabase } from "@/db/client";
 import { HotConnection } from "@/db/hot-connection";
 import { SYSTEM_ACTOR } from "@/lib/context";
 import { getDb } from "@/lib/db";
@@ -81,5 +83,36 @@ describe.skipIf(!url)("hot connection for the audit append (Postgres)", () => {
       await hot.close();
       await admin.end();
     }
+  });
+
+  it("an idle pooled connection the server ends is reported and replaced, never an uncaught error", async () => {
+    const name = `fortress-test-pool-${randomUUID().slice(0, 8)}`;
+    const u = new URL(url!);
+    u.searchParams.set("application_name", name);
+    const errors: Error[] = [];
+    const handle = await openDatabase({ url: u.toString(), dataDir: "memory://", poolSize: 2, onIdleError: (e) => errors.push(e) });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await handle.db.execute(sql`select 1`);
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [name]);
+      await eventually(() => errors.length > 0);
+      const again = (await handle.db.execute(sql`select 2 as two`)) as unknown as { rows: { two: number }[] };
+      expect(again.rows[0].two).toBe(2);
+    } finally {
+      await admin.end();
+      await handle.close();
+    }
+    // close() returns once the pool's connections are gone, not only told to go.
+    const left = await (async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return (await c.query("select count(*)::int as n from pg_stat_activity where application_name = $1", [name])).rows[0].n as number;
+      } finally {
+        await c.end();
+      }
+    })();
+    expect(left).toBe(0);
   });
 });
